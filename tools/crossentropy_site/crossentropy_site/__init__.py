@@ -1,0 +1,9 @@
+"""Build-time helpers for the crossentropy documentation site.
+
+* :mod:`crossentropy_site.mathml` -- Python-Markdown extension turning
+  ``pymdownx.arithmatex`` (generic mode) output into MathML with ``math_core``.
+* :mod:`crossentropy_site.figures` -- ``pymdownx.superfences`` custom fence that
+  draws inline SVG figures at build time.
+* :mod:`crossentropy_site.plugin` -- tiny MkDocs plugin that ships the OpenType
+  MATH font (STIX Two Math, from the ``ziamath`` wheel) into the built site.
+"""
