@@ -1,0 +1,25 @@
+"""Cross-entropy, KL divergence and friends in NumPy: validated, stable, memory-lean.
+
+Every function takes NumPy arrays (or anything ``numpy.asarray`` accepts), checks its
+arguments with messages that name the argument, and never returns a silent NaN.
+"""
+
+from .activations import log_softmax, logsumexp, one_hot, softmax
+from .binary import binary_cross_entropy
+from .categorical import cross_entropy, cross_entropy_gradient, perplexity
+from .information import entropy, kl_divergence
+
+__all__ = [
+    "binary_cross_entropy",
+    "cross_entropy",
+    "cross_entropy_gradient",
+    "entropy",
+    "kl_divergence",
+    "log_softmax",
+    "logsumexp",
+    "one_hot",
+    "perplexity",
+    "softmax",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,303 @@
+"""Row-blocked numerical kernels.
+
+Every kernel sees arrays whose class axis is last, wrapped in :class:`Rows`, and
+walks them in blocks of rows sized to stay in cache (``BLOCK_BYTES``). Temporaries
+are one block in size, so extra memory is bounded by a few blocks plus O(N) per-row
+results, however large N x K is. Kernels never validate: the public functions have
+done that before they call in.
+
+Conventions, applied at one visible line each:
+
+* ``0 * log 0 = 0`` and, more generally, a zero coefficient kills its term even
+  when the other factor is infinite (:func:`_mul0`, :func:`_dot0`).
+* A row of logits that are all ``-inf`` has log-sum-exp ``-inf``; a row with a
+  ``+inf`` logit has ``+inf``; a NaN gives NaN. The public functions turn the
+  last two (and the first, where it makes a result undefined) into errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.floating[Any]]
+
+#: Bytes of one block of rows. 1-4 MiB keeps a block and its scratch in L2/L3
+#: while amortising the per-block Python overhead (measured; see the docs'
+#: Performance page).
+BLOCK_BYTES = 2 * 1024 * 1024
+
+
+class Rows:
+    """An ``(n, k)`` view of an array whose last axis is the class axis.
+
+    Arrays that can be viewed as 2-D without a copy are sliced directly; others
+    (for instance a class axis moved from the middle of a 3-D array) are gathered
+    one block at a time, so that no full-size copy is ever made.
+    """
+
+    def __init__(self, array: NDArray[Any]) -> None:
+        self.batch_shape: tuple[int, ...] = array.shape[:-1]
+        self.k: int = array.shape[-1]
+        self.n: int = int(np.prod(self.batch_shape, dtype=np.int64))
+        self.dtype = array.dtype
+        self._array = array
+        self._2d: NDArray[Any] | None
+        try:
+            self._2d = np.reshape(array, (self.n, self.k), copy=False)
+        except ValueError:
+            self._2d = None
+
+    def block(self, start: int, stop: int) -> NDArray[Any]:
+        if self._2d is not None:
+            return self._2d[start:stop]
+        index = np.unravel_index(np.arange(start, stop), self.batch_shape)
+        return self._array[index]
+
+    def spans(self) -> Iterator[tuple[int, int]]:
+        step = max(1, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize))
+        for start in range(0, self.n, step):
+            yield start, min(start + step, self.n)
+
+    def block_rows(self) -> int:
+        return max(1, min(self.n, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize)))
+
+
+def _mul0(coef: Any, values: FloatArray) -> FloatArray:
+    """``coef * values`` where a zero coefficient gives 0 even against +-inf."""
+    with np.errstate(invalid="ignore"):
+        product = np.multiply(coef, values)
+    result: FloatArray = np.where(np.equal(coef, 0), 0, product).astype(values.dtype, copy=False)
+    return result
+
+
+def _dot0(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Row-wise ``sum(a * b)`` with ``0 * inf = 0`` (the 0 log 0 = 0 convention)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out: FloatArray = np.einsum("ij,ij->i", a, b)
+    bad = np.isnan(out)
+    if bad.any():  # only rows holding a 0 * inf product pay for the masked sum
+        rows_a, rows_b = a[bad], b[bad]
+        out[bad] = np.einsum("ij,ij->i", rows_a, np.where(rows_a == 0, 0, rows_b))
+    return out
+
+
+def _matvec0(block: FloatArray, weights: FloatArray) -> FloatArray:
+    """``block @ weights`` with ``0 * inf = 0``."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = block @ weights
+    bad = np.isnan(out)
+    if bad.any():
+        out[bad] = np.where(weights == 0, 0, block[bad]) @ weights
+    return out
+
+
+def block_logsumexp(block: FloatArray, scratch: FloatArray) -> FloatArray:
+    """Log-sum-exp of each row of ``block`` (max-shifted, so finite logits never
+    overflow). ``scratch`` is a buffer at least as large as ``block``."""
+    work = scratch[: block.shape[0]]
+    peak = block.max(axis=1)
+    # Rows whose max is +-inf or NaN are shifted by 0: exp then yields inf, 0 or NaN
+    # and log gives +inf, -inf or NaN, the conventions stated in the module docstring.
+    shift = np.where(np.isfinite(peak), peak, 0).astype(block.dtype, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        np.subtract(block, shift[:, None], out=work)
+        np.exp(work, out=work)
+        return np.log(work.sum(axis=1)) + shift  # type: ignore[no-any-return]
+
+
+def _scratch(rows: Rows, dtype: np.dtype[Any]) -> FloatArray:
+    return np.empty((rows.block_rows(), rows.k), dtype=dtype)
+
+
+def logsumexp_rows(rows: Rows, dtype: np.dtype[Any]) -> FloatArray:
+    out = np.empty(rows.n, dtype=dtype)
+    scratch = _scratch(rows, dtype)
+    for start, stop in rows.spans():
+        out[start:stop] = block_logsumexp(rows.block(start, stop), scratch)
+    return out
+
+
+def softmax_rows(rows: Rows, out: FloatArray, *, log: bool) -> FloatArray:
+    """Write softmax (or log-softmax) of ``rows`` into ``out`` (shape (n, k)).
+    Return the per-row log-sum-exp, so the caller can reject undefined rows."""
+    lse = np.empty(rows.n, dtype=out.dtype)
+    scratch = _scratch(rows, out.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for start, stop in rows.spans():
+            block = rows.block(start, stop)
+            lse[start:stop] = block_logsumexp(block, scratch)
+            target = out[start:stop]
+            np.subtract(block, lse[start:stop, None], out=target)
+            if not log:
+                np.exp(target, out=target)
+    return lse
+
+
+def _effective_target(
+    block_target: NDArray[Any],
+    class_weight: FloatArray | None,
+    smoothing: float,
+    dtype: np.dtype[Any],
+) -> FloatArray:
+    """``w * ((1 - eps) * y + eps / k)``: the per-class coefficients of ``-log p``."""
+    a = block_target.astype(dtype, copy=True)
+    k = a.shape[1]
+    if smoothing:
+        a *= 1.0 - smoothing
+        a += smoothing / k
+    if class_weight is not None:
+        a *= class_weight
+    return a
+
+
+def _dense_index_target(
+    indices: NDArray[np.intp],
+    k: int,
+    class_weight: FloatArray | None,
+    smoothing: float,
+    dtype: np.dtype[Any],
+) -> FloatArray:
+    a = np.zeros((indices.shape[0], k), dtype=dtype)
+    a[np.arange(indices.shape[0]), indices] = 1.0
+    return _effective_target(a, class_weight, smoothing, dtype)
+
+
+def target_weight(
+    target: NDArray[np.intp] | Rows,
+    class_weight: FloatArray,
+    smoothing: float,
+    dtype: np.dtype[Any],
+) -> FloatArray:
+    """Per-sample ``sum_c w_c y'_c``, the weight of each sample's target."""
+    if isinstance(target, Rows):
+        out = np.empty(target.n, dtype=dtype)
+        for start, stop in target.spans():
+            y = target.block(start, stop).astype(dtype, copy=False)
+            out[start:stop] = y @ class_weight
+    else:
+        out = class_weight[target]
+    result: FloatArray = (1.0 - smoothing) * out + smoothing * class_weight.mean()
+    return result
+
+
+def categorical_losses(
+    predicted: Rows,
+    target: NDArray[np.intp] | Rows,
+    *,
+    from_logits: bool,
+    class_weight: FloatArray | None,
+    smoothing: float,
+    dtype: np.dtype[Any],
+) -> tuple[FloatArray, FloatArray | None]:
+    """Per-sample ``-sum_c w_c y'_c log p_c`` and, for logits, each row's log-sum-exp.
+
+    ``target`` is class indices (with ignored entries already replaced by a valid
+    index) or a :class:`Rows` of probabilities.
+    """
+    n, k = predicted.n, predicted.k
+    loss = np.empty(n, dtype=dtype)
+    lse_all = np.empty(n, dtype=dtype) if from_logits else None
+    scratch = _scratch(predicted, dtype)
+    mean_weight = None if class_weight is None else class_weight.mean()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for start, stop in predicted.spans():
+            block = predicted.block(start, stop)
+            if from_logits:
+                lse = block_logsumexp(block, scratch)
+                assert lse_all is not None
+                lse_all[start:stop] = lse
+                log_p: FloatArray | None = None
+            else:
+                lse = None
+                log_p = np.log(block, out=scratch[: stop - start])
+            if isinstance(target, Rows):
+                a = _effective_target(target.block(start, stop), class_weight, smoothing, dtype)
+                if lse is not None:
+                    # -sum a (z - lse) = lse * sum(a) - sum(a z)
+                    loss[start:stop] = _mul0(a.sum(axis=1), lse) - _dot0(a, block)
+                else:
+                    assert log_p is not None
+                    loss[start:stop] = -_dot0(a, log_p)
+                continue
+            rows = np.arange(stop - start)
+            indices = target[start:stop]
+            picked = block[rows, indices]
+            nll = lse - picked if lse is not None else -np.log(picked)
+            if class_weight is not None:
+                nll = _mul0(class_weight[indices], nll)
+            if smoothing:
+                # The uniform part of y' = (1 - eps) y + eps / k.
+                if lse is not None:
+                    if class_weight is None:
+                        uniform = lse - block.mean(axis=1)
+                    else:
+                        uniform = _mul0(mean_weight, lse) - _matvec0(block, class_weight) / k
+                else:
+                    assert log_p is not None
+                    if class_weight is None:
+                        uniform = -log_p.mean(axis=1)
+                    else:
+                        uniform = -_matvec0(log_p, class_weight) / k
+                nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
+            loss[start:stop] = nll
+    return loss, lse_all
+
+
+def categorical_gradient(
+    predicted: Rows,
+    target: NDArray[np.intp] | Rows,
+    *,
+    from_logits: bool,
+    class_weight: FloatArray | None,
+    smoothing: float,
+    row_scale: FloatArray,
+    out: FloatArray,
+) -> FloatArray | None:
+    """Write ``row_scale_i * d(-sum_c w_c y'_c log p_c)/d predicted`` into ``out``.
+
+    For logits that is ``sum(a) * softmax(z) - a``; for probabilities ``-a / p``
+    (0 where ``a`` is 0). Return the per-row log-sum-exp for logits.
+    """
+    dtype = out.dtype
+    lse_all = np.empty(predicted.n, dtype=dtype) if from_logits else None
+    scratch = _scratch(predicted, dtype)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for start, stop in predicted.spans():
+            block = predicted.block(start, stop)
+            if isinstance(target, Rows):
+                a = _effective_target(target.block(start, stop), class_weight, smoothing, dtype)
+            else:
+                a = _dense_index_target(
+                    target[start:stop], predicted.k, class_weight, smoothing, dtype
+                )
+            grad = out[start:stop]
+            if from_logits:
+                lse = block_logsumexp(block, scratch)
+                assert lse_all is not None
+                lse_all[start:stop] = lse
+                np.subtract(block, lse[:, None], out=grad)
+                np.exp(grad, out=grad)
+                grad *= a.sum(axis=1)[:, None]
+                grad -= a
+            else:
+                grad.fill(0)
+                np.divide(a, block, out=grad, where=a != 0)  # a = 0 -> 0, even at p = 0
+                np.negative(grad, out=grad)
+            grad *= row_scale[start:stop, None]
+    return lse_all
+
+
+def xlogy_rows(x: Rows, y: Rows | None, dtype: np.dtype[Any]) -> FloatArray:
+    """Per-row ``sum x log(x / y)`` (or ``sum x log x`` when ``y`` is None),
+    with ``0 log(0 / y) = 0`` and ``x log(x / 0) = inf`` for ``x > 0``."""
+    out = np.empty(x.n, dtype=dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for start, stop in x.spans():
+            xb = x.block(start, stop).astype(dtype, copy=False)
+            ratio = xb if y is None else xb / y.block(start, stop).astype(dtype, copy=False)
+            out[start:stop] = _dot0(xb, np.log(ratio))
+    return out

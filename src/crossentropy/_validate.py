@@ -1,0 +1,250 @@
+"""Argument checks shared by the public functions, and their messages.
+
+Every public function calls these on its first lines, so that a kernel never
+sees an argument it has to doubt. A message always names the argument and says
+what was wrong with it, with the offending value or position where there is one.
+None of these checks allocates an array of the full input's size: they use
+reductions (min, max, row sums), so they stay within the package's memory bound.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.floating[Any]]
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def _describe_position(index: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(int(i)) for i in index) + ("," if len(index) == 1 else "") + ")"
+
+
+def compute_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The floating dtype a computation runs in: float32 and float64 are kept,
+    float16 is computed in float32, integers and booleans in float64."""
+    if dtype == np.float32 or dtype == np.float16:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def result_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype a result is returned in: the input's floating dtype, float64 otherwise."""
+    if dtype.kind == "f" and dtype.itemsize <= 8:
+        return dtype
+    return np.dtype(np.float64)
+
+
+def as_real_array(value: ArrayLike, name: str) -> NDArray[Any]:
+    """Convert ``value`` to an array of a real numeric dtype, or raise TypeError."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be array-like of real numbers: {exc}") from None
+    kind = array.dtype.kind
+    if kind not in "biuf" or (kind == "f" and array.dtype.itemsize > 8):
+        raise TypeError(
+            f"{name} must hold real numbers (bool, integer or float), "
+            f"got an array of dtype {array.dtype}"
+        )
+    return array
+
+
+def as_float_array(value: ArrayLike, name: str) -> tuple[FloatArray, np.dtype[Any]]:
+    """Return ``value`` as a floating array in its compute dtype, and its result dtype."""
+    array = as_real_array(value, name)
+    out_dtype = result_dtype(array.dtype)
+    return array.astype(compute_dtype(array.dtype), copy=False), out_dtype
+
+
+def normalize_axis(axis: Any, ndim: int, name: str = "axis", of: str = "predicted") -> int:
+    """Return ``axis`` as a non-negative int for an array of ``ndim`` dimensions."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {axis!r}")
+    axis_value = int(axis)
+    if ndim == 0:
+        raise ValueError(f"{of} must have at least one dimension (the class axis), got a scalar")
+    if not -ndim <= axis_value < ndim:
+        raise ValueError(
+            f"{name}={axis_value} is out of range for {of} with {ndim} dimension"
+            f"{'s' if ndim != 1 else ''} (valid: {-ndim} to {ndim - 1})"
+        )
+    return axis_value % ndim
+
+
+def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> str:
+    if not isinstance(reduction, str) or reduction not in allowed:
+        options = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"reduction must be one of {options}; got {reduction!r}")
+    return reduction
+
+
+def check_base(base: Any) -> float:
+    """Return ``log(base)``, the divisor that turns nats into units of ``base``."""
+    if base is None:
+        return 1.0
+    if isinstance(base, bool) or not isinstance(base, numbers.Real):
+        raise TypeError(f"base must be a positive real number or None, got {base!r}")
+    value = float(base)
+    if not math.isfinite(value) or value <= 0.0 or value == 1.0:
+        raise ValueError(
+            f"base must be positive, finite and different from 1 (log base {value!r} "
+            "is zero or undefined); use base=2 for bits or None for nats"
+        )
+    return math.log(value)
+
+
+def check_label_smoothing(label_smoothing: Any) -> float:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
+        raise TypeError(f"label_smoothing must be a real number in [0, 1], got {label_smoothing!r}")
+    value = float(label_smoothing)
+    if not 0.0 <= value <= 1.0:  # also rejects NaN
+        raise ValueError(f"label_smoothing must be in [0, 1], got {value!r}")
+    return value
+
+
+def check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def sum_tolerance(dtype: np.dtype[Any]) -> float:
+    """How far a row sum may stray from 1: sqrt(eps) of the dtype, as scikit-learn's
+    ``log_loss`` uses (3.5e-4 for float32, 1.5e-8 for float64)."""
+    return float(np.sqrt(np.finfo(compute_dtype(dtype)).eps))
+
+
+def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> None:
+    """Check that ``values`` are probabilities: not NaN, within [0, 1]."""
+    if values.size == 0:
+        return
+    low = values.min()
+    high = values.max()
+    if np.isnan(low) or np.isnan(high):
+        where = tuple(np.argwhere(np.isnan(values))[0])
+        raise ValueError(f"{name} contains NaN (first at position {_describe_position(where)})")
+    for outside, is_bad in ((low < 0.0, values < 0), (high > 1.0, values > 1)):
+        if outside:
+            where = tuple(np.argwhere(is_bad)[0])
+            raise ValueError(
+                f"{name} must hold probabilities in [0, 1]; found {values[where].item()!r} "
+                f"at position {_describe_position(where)}{hint}"
+            )
+
+
+def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> None:
+    """Check that every row (last axis) of ``rows`` is a probability distribution.
+
+    ``rows`` has the class axis last. Not NaN, in [0, 1], and each row sums to 1
+    within :func:`sum_tolerance`. Only reductions are used (no full-size temporaries).
+    """
+    if rows.size == 0:
+        return
+    check_unit_interval(rows, name, hint=hint)
+    sums = rows.sum(axis=-1, dtype=np.float64)
+    tol = sum_tolerance(rows.dtype)
+    bad = np.abs(sums - 1.0) > tol
+    if bad.any():
+        first = tuple(np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} must sum to 1 over the class axis; the row at batch "
+            f"position {_describe_position(first)} sums to {sums[first]:.6g} "
+            f"(tolerance {tol:.1e}){hint}"
+        )
+
+
+def check_class_weight(
+    class_weight: ArrayLike, num_classes: int, dtype: np.dtype[Any]
+) -> FloatArray:
+    weights = as_real_array(class_weight, "class_weight")
+    if weights.shape != (num_classes,):
+        raise ValueError(
+            f"class_weight must have one weight per class, shape ({num_classes},); "
+            f"got shape {weights.shape}"
+        )
+    weights = weights.astype(dtype, copy=False)
+    _check_nonnegative_finite(weights, "class_weight")
+    return weights
+
+
+def check_weight(
+    weight: ArrayLike, name: str, shape: tuple[int, ...], dtype: np.dtype[Any], what: str
+) -> FloatArray:
+    """Check a non-negative, finite weight array broadcastable to ``shape``."""
+    weights = as_real_array(weight, name)
+    try:
+        weights = np.broadcast_to(weights, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} must have one weight per {what}, shape {shape} "
+            f"(or broadcast to it); got shape {weights.shape}"
+        ) from None
+    weights = weights.astype(dtype, copy=False)
+    _check_nonnegative_finite(weights, name)
+    return weights
+
+
+def _check_nonnegative_finite(weights: FloatArray, name: str) -> None:
+    if weights.size == 0:
+        return
+    finite = np.isfinite(weights)
+    if not finite.all():
+        where = tuple(np.argwhere(~finite)[0])
+        raise ValueError(
+            f"{name} must be finite; found {weights[where].item()!r} "
+            f"at position {_describe_position(where)}"
+        )
+    if weights.min() < 0:
+        where = tuple(np.argwhere(weights < 0)[0])
+        raise ValueError(
+            f"{name} must be non-negative; found {weights[where].item()!r} "
+            f"at position {_describe_position(where)}"
+        )
+
+
+def check_ignore_index(ignore_index: Any) -> int | None:
+    if ignore_index is None:
+        return None
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"ignore_index must be an integer or None, got {ignore_index!r}")
+    return int(ignore_index)
+
+
+def check_class_indices(
+    target: NDArray[Any], num_classes: int, ignore_index: int | None, name: str = "target"
+) -> tuple[NDArray[np.intp], NDArray[np.bool_] | None]:
+    """Validate integer class indices. Return them as ``intp`` with ignored entries
+    replaced by 0, and the mask of kept entries (None when nothing is ignored)."""
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            "target has the shape of class indices, so it must hold integers; "
+            f"got dtype {target.dtype} (use target.astype(int), or pass probabilities "
+            "with the same shape as predicted)"
+        )
+    keep: NDArray[np.bool_] | None = None
+    if ignore_index is not None:
+        ignored = target == ignore_index
+        if ignored.any():
+            keep = ~ignored
+    checked = target if keep is None else target[keep]
+    if checked.size:
+        low, high = checked.min(), checked.max()
+        if low < 0 or high >= num_classes:
+            bad_value = low if low < 0 else high
+            where = tuple(np.argwhere(target == bad_value)[0])
+            extra = "" if ignore_index is None else f" and is not ignore_index={ignore_index}"
+            raise ValueError(
+                f"{name} holds class index {int(bad_value)} at position "
+                f"{_describe_position(where)}, out of range for {num_classes} classes "
+                f"(valid: 0 to {num_classes - 1}){extra}"
+            )
+    indices = target.astype(np.intp, copy=False)
+    if keep is not None:
+        indices = np.where(keep, indices, 0)
+    return indices, keep

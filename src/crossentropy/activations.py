@@ -1,0 +1,272 @@
+r"""Softmax, log-softmax, log-sum-exp and one-hot encoding."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from . import _validate as v
+from ._kernels import Rows, logsumexp_rows, softmax_rows
+
+__all__ = ["log_softmax", "logsumexp", "one_hot", "softmax"]
+
+FloatArray = NDArray[np.floating[Any]]
+
+
+def _rows_of(z: ArrayLike, axis: Any, name: str) -> tuple[Rows, int, np.dtype[Any], np.dtype[Any]]:
+    array, out_dtype = v.as_float_array(z, name)
+    axis = v.normalize_axis(axis, array.ndim, of=name)
+    if array.shape[axis] == 0:
+        raise ValueError(f"{name} has an empty axis {axis} (shape {array.shape})")
+    return Rows(np.moveaxis(array, axis, -1)), axis, array.dtype, out_dtype
+
+
+def _reject_undefined(lse: FloatArray, rows: Rows, name: str, *, allow_inf: bool) -> None:
+    if np.isfinite(lse).all():
+        return
+    bad = np.isnan(lse) if allow_inf else ~np.isfinite(lse)
+    if not bad.any():
+        return
+    row = int(np.argmax(bad))
+    where = (
+        tuple(int(i) for i in np.unravel_index(row, rows.batch_shape)) if rows.batch_shape else ()
+    )
+    value = lse[row]
+    if np.isnan(value):
+        problem = "contains NaN"
+    elif value > 0:
+        problem = "contains +inf, for which softmax is undefined"
+    else:
+        problem = "is all -inf, for which softmax is undefined (0 / 0)"
+    raise ValueError(f"{name}: the slice at position {where} along the other axes {problem}")
+
+
+def _softmax(z: ArrayLike, axis: int, *, log: bool) -> FloatArray:
+    rows, axis, dtype, out_dtype = _rows_of(z, axis, "z")
+    out = np.empty((*rows.batch_shape, rows.k), dtype=dtype)
+    lse = softmax_rows(rows, out.reshape(rows.n, rows.k), log=log)
+    _reject_undefined(lse, rows, "z", allow_inf=False)
+    return np.moveaxis(out, -1, axis).astype(out_dtype, copy=False)
+
+
+def softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
+    r"""Softmax: logits to probabilities along ``axis``.
+
+    $$
+    \operatorname{softmax}(z)_c = \frac{e^{z_c}}{\sum_{k} e^{z_k}}
+    = e^{\,z_c - \operatorname{logsumexp}(z)}
+    $$
+
+    computed with the max subtracted first, so no finite input overflows.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, finite or ``-inf`` (a class with probability 0).
+    axis : int, default -1
+        The axis that holds the classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities of ``z``'s shape, summing to 1 along ``axis``; float32 stays
+        float32, float16 is computed in float32 and returned as float16.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+    ValueError
+        If ``z`` holds NaN or ``+inf``, a slice along ``axis`` is all ``-inf``,
+        ``axis`` is out of range, or the axis is empty.
+
+    See Also
+    --------
+    log_softmax : Its logarithm, computed without forming ``log(softmax(z))``.
+    logsumexp : The normaliser.
+
+    References
+    ----------
+    .. [1] J. S. Bridle, "Probabilistic Interpretation of Feedforward Classification
+       Network Outputs", Neurocomputing, 1990.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossentropy import softmax
+    >>> print(softmax(np.array([2.0, 1.0, 0.1])))
+    [0.65900114 0.24243297 0.09856589]
+    >>> print(softmax(np.array([1000.0, 0.0])))
+    [1. 0.]
+    """
+    return _softmax(z, axis, log=False)
+
+
+def log_softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
+    r"""Log-softmax: log-probabilities along ``axis``.
+
+    $$
+    \log \operatorname{softmax}(z)_c = z_c - \operatorname{logsumexp}(z)
+    $$
+
+    Exact for very negative log-probabilities, where ``np.log(softmax(z))`` would
+    underflow to ``-inf``.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, finite or ``-inf``.
+    axis : int, default -1
+        The axis that holds the classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Log-probabilities of ``z``'s shape and dtype rules.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`softmax`.
+
+    See Also
+    --------
+    softmax : Its exponential.
+    cross_entropy : Uses it with ``from_logits=True``.
+
+    References
+    ----------
+    .. [1] I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
+       section 4.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossentropy import log_softmax
+    >>> print(log_softmax(np.array([0.0, -800.0])))
+    [   0. -800.]
+    """
+    return _softmax(z, axis, log=True)
+
+
+def logsumexp(z: ArrayLike, *, axis: int = -1) -> FloatArray | np.floating[Any]:
+    r"""Log of the sum of exponentials along ``axis``, without overflow.
+
+    $$
+    \operatorname{logsumexp}(z) = \log \sum_k e^{z_k} = m + \log \sum_k e^{z_k - m},
+    \qquad m = \max_k z_k .
+    $$
+
+    Parameters
+    ----------
+    z : array_like
+        Real values; ``-inf`` and ``+inf`` are allowed.
+    axis : int, default -1
+        The axis to reduce.
+
+    Returns
+    -------
+    numpy.floating or numpy.ndarray
+        ``z``'s shape without ``axis``; a scalar for 1-D input. A slice that is all
+        ``-inf`` gives ``-inf`` (the log of 0) and one holding ``+inf`` gives ``+inf``,
+        as in ``scipy.special.logsumexp``.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+    ValueError
+        If ``z`` holds NaN, ``axis`` is out of range, or the axis is empty.
+
+    See Also
+    --------
+    softmax : ``exp(z - logsumexp(z))``.
+    scipy.special.logsumexp : SciPy's version, with weights and signs.
+
+    References
+    ----------
+    .. [1] P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the
+       log-sum-exp and softmax functions", IMA Journal of Numerical Analysis 41, 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossentropy import logsumexp
+    >>> print(logsumexp(np.array([1000.0, 1000.0])))
+    1000.6931471805599
+    >>> print(np.log(np.sum(np.exp(np.array([1000.0, 1000.0])))))  # naive: overflows
+    inf
+    """
+    rows, _, dtype, out_dtype = _rows_of(z, axis, "z")
+    lse = logsumexp_rows(rows, dtype)
+    _reject_undefined(lse, rows, "z", allow_inf=True)
+    result = lse.reshape(rows.batch_shape).astype(out_dtype, copy=False)
+    return result if result.ndim else result[()]
+
+
+def one_hot(
+    labels: ArrayLike, num_classes: int, *, axis: int = -1, dtype: DTypeLike = np.float64
+) -> NDArray[Any]:
+    r"""One-hot encoding of integer class labels.
+
+    $$
+    \operatorname{one\_hot}(t)_c = [\,c = t\,] =
+    \begin{cases} 1 & c = t \\ 0 & c \ne t \end{cases}
+    $$
+
+    Parameters
+    ----------
+    labels : array_like of int
+        Class indices in ``[0, num_classes)``, any shape.
+    num_classes : int
+        $K$, the number of classes (at least 1).
+    axis : int, default -1
+        Where the new class axis goes in the result.
+    dtype : data-type, default numpy.float64
+        The result's dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``labels.shape`` with an axis of length ``num_classes`` inserted at ``axis``.
+
+    Raises
+    ------
+    TypeError
+        If ``labels`` is not integer, or ``num_classes`` or ``axis`` is not an integer.
+    ValueError
+        If a label is outside ``[0, num_classes)``, ``num_classes`` is less than 1, or
+        ``axis`` is out of range.
+
+    See Also
+    --------
+    cross_entropy : Accepts class indices directly; no need to one-hot first.
+
+    References
+    ----------
+    .. [1] D. Harris, S. Harris, "Digital Design and Computer Architecture", 2nd ed.,
+       2012 (one-hot encoding).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crossentropy import one_hot
+    >>> print(one_hot(np.array([2, 0]), 3, dtype=int))
+    [[0 0 1]
+     [1 0 0]]
+    """
+    array = v.as_real_array(labels, "labels")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
+        raise TypeError(f"num_classes must be an integer, got {num_classes!r}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers, got dtype {array.dtype}")
+    position = v.normalize_axis(axis, array.ndim + 1, of="the result")
+    indices, _ = v.check_class_indices(array, int(num_classes), None, name="labels")
+    out = np.zeros((*array.shape, int(num_classes)), dtype=dtype)
+    np.put_along_axis(out, indices[..., None], 1, axis=-1)
+    return np.moveaxis(out, -1, position)

@@ -1,0 +1,304 @@
+"""cross_entropy, cross_entropy_gradient and perplexity against independent formulas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import reference as ref
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose
+from scipy import special
+
+import crossentropy as ce
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.load_profile("ci")
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+@st.composite
+def problems(draw: Any, *, logits: bool) -> dict[str, Any]:
+    """A random batch: predicted, a target in either form, and random options."""
+    n = draw(st.integers(0, 6))
+    k = draw(st.integers(1, 6))
+    z = draw(hnp.arrays(np.float64, (n, k), elements=st.floats(-30, 30)))
+    predicted = z if logits else special.softmax(z, axis=-1)
+    if draw(st.booleans()):
+        target: Any = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, k - 1)))
+    else:
+        target = special.softmax(
+            draw(hnp.arrays(np.float64, (n, k), elements=st.floats(-5, 5))), axis=-1
+        )
+        if draw(st.booleans()):
+            target = np.eye(k, dtype=np.int64)[target.argmax(axis=-1)]  # integer one-hot
+    options: dict[str, Any] = {
+        "reduction": draw(st.sampled_from(REDUCTIONS)),
+        "label_smoothing": draw(st.sampled_from([0.0, 0.1, 1.0])),
+    }
+    if draw(st.booleans()):
+        options["class_weight"] = draw(hnp.arrays(np.float64, (k,), elements=st.floats(0, 4)))
+    if draw(st.booleans()):
+        options["sample_weight"] = draw(hnp.arrays(np.float64, (n,), elements=st.floats(0, 4)))
+    if target.shape == (n,) and draw(st.booleans()):
+        options["ignore_index"] = draw(st.integers(-1, k - 1))
+    if draw(st.booleans()):
+        options["base"] = 2
+    return {"predicted": predicted, "target": target, "from_logits": logits, **options}
+
+
+@given(problems(logits=True))
+def test_from_logits_matches_the_textbook_formula(problem: dict[str, Any]) -> None:
+    assert_allclose(
+        ce.cross_entropy(**problem), ref.cross_entropy(**problem), rtol=1e-10, atol=1e-12
+    )
+
+
+@given(problems(logits=False))
+def test_from_probabilities_matches_the_textbook_formula(problem: dict[str, Any]) -> None:
+    assert_allclose(
+        ce.cross_entropy(**problem), ref.cross_entropy(**problem), rtol=1e-9, atol=1e-12
+    )
+
+
+@given(problems(logits=True), st.booleans())
+def test_index_targets_and_their_one_hot_encoding_agree(
+    problem: dict[str, Any], as_probs: bool
+) -> None:
+    """The weighted-mean rule gives one answer for both target forms (PyTorch's does not)."""
+    predicted, target = problem.pop("predicted"), problem.pop("target")
+    if target.ndim != 1:
+        return
+    problem.pop("ignore_index", None)
+    if as_probs:
+        predicted = special.softmax(predicted, axis=-1)
+        problem["from_logits"] = False
+    by_index = ce.cross_entropy(predicted, target, **problem)
+    by_one_hot = ce.cross_entropy(predicted, ce.one_hot(target, predicted.shape[-1]), **problem)
+    assert_allclose(by_index, by_one_hot, rtol=1e-12, atol=1e-12)
+
+
+@given(problems(logits=True))
+def test_logits_and_their_softmax_give_the_same_loss(problem: dict[str, Any]) -> None:
+    from_probs = {**problem, "predicted": ce.softmax(problem["predicted"]), "from_logits": False}
+    assert_allclose(
+        ce.cross_entropy(**problem), ce.cross_entropy(**from_probs), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_the_articles_numbers() -> None:
+    predicted = np.array([0.1, 0.2, 0.7])
+    losses = [ce.cross_entropy(predicted, np.array(t)) for t in ([1, 0, 0], [0, 1, 0], [0, 0, 1])]
+    assert_allclose(losses, -np.log(predicted))
+    batch = np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1], [0.3, 0.3, 0.4]])
+    targets = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+    assert_allclose(ce.cross_entropy(batch, targets, reduction="none"), -np.log([0.7, 0.8, 0.3]))
+    assert_allclose(ce.cross_entropy(batch, targets), -np.log([0.7, 0.8, 0.3]).mean())
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1, -2])
+@pytest.mark.parametrize("form", ["index", "probs"])
+def test_class_axis_anywhere(axis: int, form: str) -> None:
+    rng = np.random.default_rng(axis + 10)
+    z = rng.normal(size=(3, 4, 5)) * 3
+    moved = np.moveaxis(z, axis, -1)
+    k = moved.shape[-1]
+    labels = rng.integers(0, k, size=moved.shape[:-1])
+    target: Any = labels if form == "index" else np.moveaxis(np.eye(k)[labels], -1, axis)
+    expected = (
+        special.logsumexp(moved, axis=-1) - np.take_along_axis(moved, labels[..., None], -1)[..., 0]
+    )
+    got = ce.cross_entropy(z, target, from_logits=True, axis=axis, reduction="none")
+    assert got.shape == moved.shape[:-1]
+    assert_allclose(got, expected, rtol=1e-12)
+    grad = ce.cross_entropy_gradient(z, target, from_logits=True, axis=axis, reduction="none")
+    expected_grad = np.moveaxis(special.softmax(moved, axis=-1) - np.eye(k)[labels], -1, axis)
+    assert_allclose(grad, expected_grad, atol=1e-12)
+
+
+def test_one_dimensional_input_and_scalar_target() -> None:
+    z = np.array([1.0, 2.0, 3.0])
+    assert_allclose(ce.cross_entropy(z, 2, from_logits=True), special.logsumexp(z) - 3.0)
+    assert ce.cross_entropy(z, 2, from_logits=True, reduction="none").shape == ()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "expected"),
+    [
+        (np.float32, np.float32),
+        (np.float64, np.float64),
+        (np.float16, np.float16),
+        (np.int64, np.float64),
+    ],
+)
+def test_dtype_is_preserved(dtype: Any, expected: Any) -> None:
+    z = np.array([[3, 1, 0], [0, 2, 1]], dtype=dtype)
+    for reduction in REDUCTIONS:
+        assert ce.cross_entropy(z, [0, 1], from_logits=True, reduction=reduction).dtype == expected
+    assert ce.cross_entropy_gradient(z, [0, 1], from_logits=True).dtype == expected
+    assert ce.softmax(z).dtype == expected
+    assert ce.log_softmax(z).dtype == expected
+    assert ce.logsumexp(z).dtype == expected
+
+
+def test_float16_is_computed_in_float32() -> None:
+    z = np.array([[10.0, -5.0, 0.0, 3.0]], dtype=np.float16)
+    got = ce.cross_entropy(z, [3], from_logits=True)
+    exact = special.logsumexp(z.astype(np.float64)) - 3.0
+    assert got.dtype == np.float16
+    assert_allclose(float(got), exact, rtol=1e-3)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_empty_batch(reduction: str) -> None:
+    z = np.zeros((0, 4), dtype=np.float32)
+    got = ce.cross_entropy(z, np.zeros(0, dtype=int), from_logits=True, reduction=reduction)
+    if reduction == "none":
+        assert got.shape == (0,)
+        assert got.dtype == np.float32
+    else:
+        assert got == 0.0  # the stated value: an empty batch costs nothing
+        assert got.dtype == np.float32
+    grad = ce.cross_entropy_gradient(
+        z, np.zeros(0, dtype=int), from_logits=True, reduction=reduction
+    )
+    assert grad.shape == (0, 4)
+
+
+def test_all_ignored_batch_gives_zero_loss_and_zero_gradient() -> None:
+    z = np.array([[1.0, 2.0], [3.0, 0.0]])
+    target = np.array([-100, -100])
+    assert ce.cross_entropy(z, target, from_logits=True, ignore_index=-100) == 0.0
+    assert ce.cross_entropy(z, target, from_logits=True, ignore_index=-100, reduction="sum") == 0.0
+    assert_allclose(
+        ce.cross_entropy(z, target, from_logits=True, ignore_index=-100, reduction="none"),
+        [0.0, 0.0],
+    )
+    assert not ce.cross_entropy_gradient(z, target, from_logits=True, ignore_index=-100).any()
+
+
+def test_ignore_index_drops_samples_from_numerator_and_denominator() -> None:
+    z = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 1.0], [0.0, 0.0, 5.0]])
+    kept = ce.cross_entropy(z[[0, 2]], np.array([1, 2]), from_logits=True)
+    with_ignored = ce.cross_entropy(z, np.array([1, -100, 2]), from_logits=True, ignore_index=-100)
+    assert_allclose(with_ignored, kept)
+    in_range = ce.cross_entropy(z, np.array([1, 0, 2]), from_logits=True, ignore_index=0)
+    assert_allclose(in_range, kept)
+
+
+def test_weighted_mean_rule_is_stated_one() -> None:
+    z = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 1.0]])
+    t = np.array([1, 0])
+    w = np.array([0.5, 2.0, 1.0])
+    s = np.array([1.0, 3.0])
+    per = special.logsumexp(z, axis=-1) - z[[0, 1], t]
+    expected = np.sum(s * w[t] * per) / np.sum(s * w[t])
+    assert_allclose(
+        ce.cross_entropy(z, t, from_logits=True, class_weight=w, sample_weight=s), expected
+    )
+
+
+def test_zero_probability_terms_and_infinite_loss() -> None:
+    p = np.array([[0.0, 0.3, 0.7], [0.0, 0.0, 1.0]])
+    assert_allclose(ce.cross_entropy(p, np.array([2, 2]), reduction="none"), [-np.log(0.7), 0.0])
+    assert ce.cross_entropy(p, np.array([0, 2]), reduction="none")[0] == np.inf
+    # A masked logit (-inf) is a zero probability: fine unless the target needs it.
+    z = np.array([0.0, -np.inf, 1.0])
+    assert_allclose(ce.cross_entropy(z, 2, from_logits=True), np.log1p(np.exp(-1.0)))
+    assert ce.cross_entropy(z, 1, from_logits=True) == np.inf
+    assert_allclose(
+        ce.cross_entropy(z, np.array([0.5, 0.0, 0.5]), from_logits=True), special.logsumexp(z) - 0.5
+    )
+    grad = ce.cross_entropy_gradient(z, 2, from_logits=True)
+    assert np.isfinite(grad).all()
+
+
+def test_label_smoothing_on_index_targets_matches_smoothed_one_hot() -> None:
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(5, 4))
+    t = rng.integers(0, 4, size=5)
+    eps = 0.2
+    smoothed = (1 - eps) * np.eye(4)[t] + eps / 4
+    assert_allclose(
+        ce.cross_entropy(z, t, from_logits=True, label_smoothing=eps),
+        ce.cross_entropy(z, smoothed, from_logits=True),
+        rtol=1e-12,
+    )
+
+
+@given(problems(logits=True))
+def test_gradient_from_logits_matches_central_differences(problem: dict[str, Any]) -> None:
+    z = problem.pop("predicted")
+    if z.size == 0:
+        return
+    reduction = "sum" if problem["reduction"] == "none" else problem["reduction"]
+    problem["reduction"] = reduction
+    grad = ce.cross_entropy_gradient(z, **problem)
+    h = 1e-6
+    numeric = np.empty_like(z)
+    for index in np.ndindex(z.shape):
+        up, down = z.copy(), z.copy()
+        up[index] += h
+        down[index] -= h
+        numeric[index] = (ce.cross_entropy(up, **problem) - ce.cross_entropy(down, **problem)) / (
+            2 * h
+        )
+    assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_from_probabilities_matches_central_differences() -> None:
+    p = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+    y = np.array([[0.1, 0.1, 0.8], [1.0, 0.0, 0.0]])
+    w = np.array([1.0, 2.0, 0.5])
+    grad = ce.cross_entropy_gradient(p, y, class_weight=w)
+
+    # The loss as a function of free p entries (no renormalisation): -sum w y log p / sum w y.
+    def loss(q: Any) -> float:
+        return float(-np.sum(w * y * np.log(q)) / np.sum(w * y))
+
+    h = 1e-7
+    numeric = np.zeros_like(p)
+    for index in np.ndindex(p.shape):
+        up, down = p.copy(), p.copy()
+        up[index] += h
+        down[index] -= h
+        numeric[index] = (loss(up) - loss(down)) / (2 * h)
+    assert_allclose(grad, numeric, rtol=1e-6)
+
+
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
+        elements=st.floats(-50, 50),
+    )
+)
+def test_gradient_is_softmax_minus_target(z: Any) -> None:
+    k = z.shape[-1]
+    labels = np.arange(z[..., 0].size).reshape(z.shape[:-1]) % k
+    grad = ce.cross_entropy_gradient(z, labels, from_logits=True, reduction="none")
+    assert_allclose(grad, ref.gradient_from_logits(z, np.eye(k)[labels]), atol=1e-12)
+
+
+def test_perplexity() -> None:
+    uniform = np.full((3, 7), 1 / 7)
+    assert_allclose(ce.perplexity(uniform, np.array([0, 3, 6])), 7.0)
+    p = np.array([[0.5, 0.5], [0.25, 0.75]])
+    assert_allclose(ce.perplexity(p, np.array([0, 1])), (0.5 * 0.75) ** -0.5)
+    assert ce.perplexity(p, np.array([0, 1])).dtype == np.float64
+
+
+def test_non_contiguous_and_list_inputs() -> None:
+    z = np.asfortranarray(np.random.default_rng(1).normal(size=(6, 5)))
+    t = [0, 1, 2, 3, 4, 0]
+    expected = ref.cross_entropy(z, np.array(t), from_logits=True)
+    assert_allclose(ce.cross_entropy(z, t, from_logits=True), expected)
+    assert_allclose(ce.cross_entropy(z.tolist(), t, from_logits=True), expected)
+    assert_allclose(
+        ce.cross_entropy(z[::2], t[::2], from_logits=True),
+        ref.cross_entropy(z[::2], np.array(t[::2]), from_logits=True),
+    )
