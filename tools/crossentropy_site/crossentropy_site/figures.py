@@ -241,8 +241,7 @@ def render_chart(chart: Chart, *, ident: str, description: str = "") -> str:
         y = ly + 20 * k
         if chart.kind == "bar":
             out.append(
-                f'<rect class="{css}" x="{lx - box_w + 8:.1f}" y="{y - 6}" '
-                f'width="22" height="10"/>'
+                f'<rect class="{css}" x="{lx - box_w + 8:.1f}" y="{y - 6}" width="22" height="10"/>'
             )
         else:
             dash = DASHES[k % len(DASHES)]
@@ -273,14 +272,16 @@ def figure_neg_log(options: dict[str, str]) -> Chart:
     """(a) The surprisal -log p of an event of probability p, in nats and bits."""
     ce = _ce()
     p = np.linspace(0.005, 1.0, 300)
-    nats = _array(ce.binary_cross_entropy(p, np.ones_like(p), reduction="none"))
+    ones = np.ones_like(p)
+    nats = _array(ce.binary_cross_entropy(p, ones, reduction="none"))
+    bits = _array(ce.binary_cross_entropy(p, ones, reduction="none", base=2))
     return Chart(
         title="Surprisal of an event of probability p",
         x_label="probability p assigned to what happened",
         y_label=f"{MINUS}log p",
         series=[
             Series(f"{MINUS}ln p (nats)", nats, p),
-            Series(f"{MINUS}log\N{SUBSCRIPT TWO} p (bits)", nats / np.log(2.0), p),
+            Series(f"{MINUS}log\N{SUBSCRIPT TWO} p (bits)", bits, p),
         ],
         x_range=(0.0, 1.0),
         y_range=(0.0, 6.0),
@@ -389,9 +390,7 @@ def parse_options(source: str) -> dict[str, str]:
             )
         options[key] = value.strip()
     if options.get("name") not in FIGURES:
-        raise ValueError(
-            f"figure name {options.get('name')!r} is not one of {sorted(FIGURES)}"
-        )
+        raise ValueError(f"figure name {options.get('name')!r} is not one of {sorted(FIGURES)}")
     return options
 
 

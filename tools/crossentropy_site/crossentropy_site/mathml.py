@@ -61,16 +61,12 @@ class MathMLPostprocessor(Postprocessor):
 
     def __init__(self, md: Markdown, macros: dict[str, str] | None = None) -> None:
         super().__init__(md)
-        self.converter = math_core.LatexToMathML(
-            macros=macros or None, fancy_error=False
-        )
+        self.converter = math_core.LatexToMathML(macros=macros or None, fancy_error=False)
 
     def convert(self, tex: str, *, display: bool) -> str:
         """Convert one formula; ``tex`` is plain (already HTML-unescaped) TeX."""
         try:
-            mathml: str = self.converter.convert_with_local_state(
-                tex.strip(), displaystyle=display
-            )
+            mathml: str = self.converter.convert_with_local_state(tex.strip(), displaystyle=display)
         except math_core.LatexError as error:
             raise MathError(_describe(tex.strip(), error)) from None
         return mathml
