@@ -45,9 +45,7 @@ def _is_docs_code_block(item: pytest.Item) -> bool:
     return isinstance(item, SybilItem) and isinstance(item.example.parsed, PythonBlock)
 
 
-def pytest_collection_modifyitems(
-    config: pytest.Config, items: list[pytest.Item]
-) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     config.stash[_DOCS_ITEMS] = sum(1 for item in items if _is_docs_code_block(item))
 
 

@@ -178,9 +178,7 @@ class PythonBlockEvaluator:
         __tracebackhide__ = True
         block: PythonBlock = example.parsed
         # Pad with newlines so tracebacks show the line numbers of the page.
-        code = compile(
-            "\n" * example.line + block.source, example.path, "exec", dont_inherit=True
-        )
+        code = compile("\n" * example.line + block.source, example.path, "exec", dont_inherit=True)
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
             exec(code, example.namespace)
@@ -228,9 +226,7 @@ class DocTestBlockEvaluator:
             example.line,  # doctest reports lineno + example.lineno + 1
             block.source,
         )
-        runner = doctest.DocTestRunner(
-            checker=OutputChecker(), optionflags=self.optionflags
-        )
+        runner = doctest.DocTestRunner(checker=OutputChecker(), optionflags=self.optionflags)
         report: list[str] = []
         runner.run(test, out=report.append, clear_globs=False)
         example.namespace.pop("__builtins__", None)
