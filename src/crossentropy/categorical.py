@@ -283,7 +283,7 @@ def cross_entropy(
 
     >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
     >>> print(cross_entropy(logits, np.array([0, 1]), from_logits=True, reduction="none"))
-    [0.41703002 0.23954767]
+    [0.41703002 0.22004952]
     """
     problem = _prepare(
         predicted,

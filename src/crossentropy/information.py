@@ -174,9 +174,9 @@ def kl_divergence(
     >>> target = np.array([0.7, 0.2, 0.1])
     >>> predicted = np.array([0.5, 0.3, 0.2])
     >>> print(f"{kl_divergence(predicted, target):.6f}")
-    0.084629
+    0.085123
     >>> print(f"{cross_entropy(predicted, target) - entropy(target):.6f}")
-    0.084629
+    0.085123
     """
     log_base = v.check_base(base)
     reduction = v.check_reduction(reduction)
