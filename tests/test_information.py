@@ -56,3 +56,12 @@ def test_entropy_in_bits_of_uniform_and_certain() -> None:
     assert ce.entropy(np.full(8, 1 / 8), base=2) == 3.0
     assert ce.entropy(np.array([0.0, 1.0, 0.0])) == 0.0
     assert ce.entropy(np.float32([0.5, 0.5])).dtype == np.float32
+
+
+def test_kl_with_subnormal_prediction_is_finite() -> None:
+    """Found by hypothesis: target / predicted overflowed for a subnormal prediction."""
+    target = np.array([5e-4, 1 - 5e-4, 0.0])
+    predicted = np.array([0.5, 5.56e-309, 0.5])
+    expected = special.rel_entr(target, predicted).sum()
+    assert np.isfinite(expected)
+    assert_allclose(ce.kl_divergence(predicted, target), expected, rtol=1e-12)

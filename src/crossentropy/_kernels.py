@@ -295,9 +295,18 @@ def xlogy_rows(x: Rows, y: Rows | None, dtype: np.dtype[Any]) -> FloatArray:
     """Per-row ``sum x log(x / y)`` (or ``sum x log x`` when ``y`` is None),
     with ``0 log(0 / y) = 0`` and ``x log(x / 0) = inf`` for ``x > 0``."""
     out = np.empty(x.n, dtype=dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start, stop in x.spans():
             xb = x.block(start, stop).astype(dtype, copy=False)
-            ratio = xb if y is None else xb / y.block(start, stop).astype(dtype, copy=False)
-            out[start:stop] = _dot0(xb, np.log(ratio))
+            if y is None:
+                out[start:stop] = _dot0(xb, np.log(xb))
+                continue
+            yb = y.block(start, stop).astype(dtype, copy=False)
+            log_ratio = np.log(xb / yb)
+            # x / y overflows when y is tiny but positive (subnormal): the ratio is then
+            # finite in exact arithmetic, and log x - log y gets it.
+            overflowed = np.isinf(log_ratio) & (yb > 0) & (xb > 0)
+            if overflowed.any():
+                log_ratio[overflowed] = np.log(xb[overflowed]) - np.log(yb[overflowed])
+            out[start:stop] = _dot0(xb, log_ratio)
     return out
