@@ -7,16 +7,13 @@ from typing import Any
 import numpy as np
 import pytest
 import reference as ref
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose
 from scipy import special
 
 import crossentropy as ce
-
-settings.register_profile("ci", max_examples=60, deadline=None)
-settings.load_profile("ci")
 
 REDUCTIONS = ("none", "mean", "sum")
 

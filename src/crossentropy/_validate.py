@@ -129,9 +129,9 @@ def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> Non
     if np.isnan(low) or np.isnan(high):
         where = tuple(np.argwhere(np.isnan(values))[0])
         raise ValueError(f"{name} contains NaN (first at position {_describe_position(where)})")
-    for outside, is_bad in ((low < 0.0, values < 0), (high > 1.0, values > 1)):
-        if outside:
-            where = tuple(np.argwhere(is_bad)[0])
+    for outside, is_bad in ((low < 0.0, np.less), (high > 1.0, np.greater)):
+        if outside:  # only now build a full-size mask, on the error path
+            where = tuple(np.argwhere(is_bad(values, 0.0 if is_bad is np.less else 1.0))[0])
             raise ValueError(
                 f"{name} must hold probabilities in [0, 1]; found {values[where].item()!r} "
                 f"at position {_describe_position(where)}{hint}"
@@ -188,6 +188,12 @@ def check_weight(
     weights = weights.astype(dtype, copy=False)
     _check_nonnegative_finite(weights, name)
     return weights
+
+
+def scaled_to_max_one(weights: FloatArray) -> FloatArray:
+    """``weights / max(weights)`` (unchanged when all are 0): for scale-free means."""
+    top = weights.max() if weights.size else 0
+    return weights / top if top > 0 else weights
 
 
 def _check_nonnegative_finite(weights: FloatArray, name: str) -> None:

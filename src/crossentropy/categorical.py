@@ -106,13 +106,15 @@ def _prepare(
     if not from_logits:
         v.check_distribution(moved, "predicted", hint=_LOGITS_HINT)
     weights = None if class_weight is None else v.check_class_weight(class_weight, k, dtype)
-    samples = (
-        None
-        if sample_weight is None
-        else v.check_weight(sample_weight, "sample_weight", batch_shape, dtype, "sample").reshape(
-            -1
-        )
-    )
+    samples = None
+    if sample_weight is not None:
+        samples = v.check_weight(sample_weight, "sample_weight", batch_shape, dtype, "sample")
+        samples = samples.reshape(-1)
+    if reduction == "mean":
+        # The weighted mean does not change when either set of weights is scaled;
+        # scaling both to a max of 1 keeps its sums from overflowing or underflowing.
+        weights = None if weights is None else v.scaled_to_max_one(weights)
+        samples = None if samples is None else v.scaled_to_max_one(samples)
     return _Problem(
         predicted=Rows(moved),
         target=parsed_target,

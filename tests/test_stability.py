@@ -1,0 +1,132 @@
+"""Numerical stability and accuracy at the extremes, and the memory bound."""
+
+from __future__ import annotations
+
+import tracemalloc
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import crossentropy as ce
+from crossentropy import _kernels
+
+mpmath.mp.dps = 50
+
+
+def exact_nll(row: Any, label: int) -> float:
+    """-log softmax(row)[label] in 50-digit arithmetic."""
+    values = [mpmath.mpf(float(v)) for v in row]
+    return float(mpmath.log(mpmath.fsum(mpmath.exp(v) for v in values)) - values[label])
+
+
+ROWS = [
+    ([60.0, 0.0, -3.0, 1.0], 0),  # confident and right: loss ~1e-26
+    ([9.0, 0.0], 0),  # loss 1.2e-4, where m + log(1 + tiny) loses digits
+    ([4.6, 0.0, 0.0], 0),  # loss about 0.02
+    ([1e4, -1e4, 0.0], 0),
+    ([1e4, -1e4, 0.0], 1),  # loss 2e4
+    ([-1e4, -1e4 + 3.0, -1e4], 1),
+    ([88.0, 88.0, 88.0], 2),
+    ([-90.0, -90.0, -95.0], 2),
+    ([0.0, 100.0, 0.0], 0),  # loss 100 > 88: the float32 fast path overflows
+    ([0.0, 800.0, 0.0], 0),  # loss 800 > 709: the float64 fast path overflows
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("row", "label"), ROWS)
+def test_loss_matches_50_digit_reference(row: list[float], label: int, dtype: Any) -> None:
+    z = np.array([row], dtype=dtype)
+    got = ce.cross_entropy(z, [label], from_logits=True)
+    exact = exact_nll(z[0], label)  # of the logits as stored in this dtype
+    tol = {np.float32: (1e-5, 1e-6), np.float64: (1e-14, 1e-20)}[dtype]
+    assert got.dtype == dtype
+    assert np.isfinite(got)
+    assert_allclose(float(got), exact, rtol=tol[0], atol=tol[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_path_fallback_rows_mixed_with_normal_rows(dtype: Any) -> None:
+    """Rows that overflow the fast path are recomputed; their neighbours are not disturbed."""
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(64, 50)).astype(dtype)
+    labels = rng.integers(0, 50, size=64)
+    z[3, :] = 0
+    z[3, 7] = 1e4  # overflows exp(z - z_t) unless 7 is the label
+    z[10, labels[10]] = -1e4  # the target is hopeless: loss ~1e4
+    z[20, :] = -np.inf
+    z[20, labels[20]] = 0.0  # every other class masked: loss exactly 0
+    got = ce.cross_entropy(z, labels, from_logits=True, reduction="none")
+    expected = [exact_nll(z[i], labels[i]) if np.isfinite(z[i]).all() else 0.0 for i in range(64)]
+    assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float32_sums_over_a_large_vocabulary(dtype: Any) -> None:
+    """Row sums over 131072 classes in float32 stay accurate (segmented sums)."""
+    rng = np.random.default_rng(9)
+    z = rng.normal(size=(2, 131072)).astype(dtype)
+    z[1, 5] = 20.0  # confident row: loss ~0.1
+    labels = np.array([17, 5])
+    got = ce.cross_entropy(z, labels, from_logits=True, reduction="none")
+    reference = z.astype(np.float64)
+    peak = reference.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(reference - peak).sum(axis=1)) + peak[:, 0]
+    assert_allclose(got, lse - reference[[0, 1], labels], rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_of_huge_logits_float32() -> None:
+    z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=np.float32)
+    assert_allclose(ce.softmax(z), [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+    assert_allclose(
+        ce.cross_entropy_gradient(z, [0, 1], from_logits=True, reduction="none"),
+        [[0, 0, 0], [1 / 3, -2 / 3, 1 / 3]],
+        atol=1e-6,
+    )
+
+
+def _peak_extra_bytes(call: Any) -> int:
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("target_form", ["index", "one-hot"])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_extra_memory_is_bounded(target_form: str, reduction: str) -> None:
+    """Peak extra memory stays within 16 MiB + O(N), however large N x V is.
+
+    (2048, 32000) float32 logits are 250 MiB; an N x V temporary would show up here.
+    NumPy reports its allocations to tracemalloc, so the peak is the true extra memory.
+    """
+    n, v = 2048, 32000
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((n, v), dtype=np.float32)
+    labels = rng.integers(0, v, size=n)
+    target: Any = labels
+    if target_form == "one-hot":
+        target = np.zeros((n, v), dtype=np.float32)
+        target[np.arange(n), labels] = 1
+    peak = _peak_extra_bytes(
+        lambda: ce.cross_entropy(z, target, from_logits=True, reduction=reduction)
+    )
+    bound = 16 * 2**20 + 64 * n  # 16 MiB + 64 bytes per row
+    assert peak < bound, f"peak extra memory {peak / 2**20:.1f} MiB exceeds {bound / 2**20:.1f} MiB"
+    assert peak > 0  # tracemalloc saw NumPy's allocations at all
+
+
+def test_class_axis_in_the_middle_is_gathered_blockwise() -> None:
+    """(B, V, T) with axis=1 cannot be viewed as 2-D without a copy: blocks are gathered."""
+    z = np.random.default_rng(2).standard_normal((4, 4000, 300), dtype=np.float32)  # 18 MiB
+    labels = np.zeros((4, 300), dtype=np.int64)
+    rows = _kernels.Rows(np.moveaxis(z, 1, -1))
+    assert rows._2d is None
+    peak = _peak_extra_bytes(lambda: ce.cross_entropy(z, labels, from_logits=True, axis=1))
+    assert peak < 0.5 * z.nbytes
