@@ -37,7 +37,7 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy --strict src
 	$(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py
-	cd tools/crossentropy_site && ../../$(BIN)/mypy
+	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
 pytest: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
