@@ -8,7 +8,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 import crossentropy as ce
 from crossentropy import _kernels
@@ -130,3 +130,43 @@ def test_class_axis_in_the_middle_is_gathered_blockwise() -> None:
     assert rows._2d is None
     peak = _peak_extra_bytes(lambda: ce.cross_entropy(z, labels, from_logits=True, axis=1))
     assert peak < 0.5 * z.nbytes
+
+
+@pytest.mark.parametrize("form", ["index", "probs", "gradient", "softmax"])
+def test_threads_give_identical_results(form: str) -> None:
+    """Each row is computed the same way whichever thread computes it."""
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((600, 8000), dtype=np.float32)  # 4.8M elements: 2 chunks
+    labels = rng.integers(0, 8000, size=600)
+    calls = {
+        "index": lambda: ce.cross_entropy(z, labels, from_logits=True, reduction="none"),
+        "probs": lambda: ce.cross_entropy(z, ce.softmax(z), from_logits=True, reduction="none"),
+        "gradient": lambda: ce.cross_entropy_gradient(z, labels, from_logits=True),
+        "softmax": lambda: ce.log_softmax(z),
+    }
+    previous = ce.set_num_threads(1)
+    try:
+        single = calls[form]()
+        ce.set_num_threads(2)
+        assert_array_equal(calls[form](), single)
+    finally:
+        ce.set_num_threads(previous)
+
+
+def test_thread_setting_is_validated() -> None:
+    with pytest.raises(ValueError, match="count must be at least 1, got 0"):
+        ce.set_num_threads(0)
+    with pytest.raises(TypeError, match=r"count must be an integer, got 2\.0"):
+        ce.set_num_threads(2.0)  # type: ignore[arg-type]
+
+
+def test_worker_errors_reach_the_caller() -> None:
+    """A bad row found inside a worker thread is reported like any other."""
+    z = np.zeros((600, 8000), dtype=np.float32)
+    z[500, 3] = np.nan
+    previous = ce.set_num_threads(2)
+    try:
+        with pytest.raises(ValueError, match=r"row at batch position \(500,\) contains NaN"):
+            ce.cross_entropy(z, np.zeros(600, dtype=int), from_logits=True)
+    finally:
+        ce.set_num_threads(previous)

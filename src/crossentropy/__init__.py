@@ -8,17 +8,20 @@ from .activations import log_softmax, logsumexp, one_hot, softmax
 from .binary import binary_cross_entropy
 from .categorical import cross_entropy, cross_entropy_gradient, perplexity
 from .information import entropy, kl_divergence
+from .parallel import get_num_threads, set_num_threads
 
 __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "cross_entropy_gradient",
     "entropy",
+    "get_num_threads",
     "kl_divergence",
     "log_softmax",
     "logsumexp",
     "one_hot",
     "perplexity",
+    "set_num_threads",
     "softmax",
 ]
 

@@ -1,0 +1,80 @@
+r"""How many threads the row-blocked kernels may use."""
+
+from __future__ import annotations
+
+import numbers
+
+from . import _kernels
+
+__all__ = ["get_num_threads", "set_num_threads"]
+
+
+def set_num_threads(count: int) -> int:
+    r"""Set how many threads the kernels may split a large batch over.
+
+    The rows of a batch are cut into one contiguous chunk per thread; NumPy's ufuncs
+    release the GIL, so the chunks run in parallel. Inputs under
+    $2^{21}$ elements per thread (8 MiB of float32) always run on the calling thread,
+    so small calls never pay for a thread hand-off. Results do not depend on the
+    setting: each row is computed the same way whichever thread computes it.
+
+    Parameters
+    ----------
+    count : int
+        The number of threads, at least 1. The default is ``min(2, os.cpu_count())``.
+
+    Returns
+    -------
+    int
+        The previous setting, so that it can be restored.
+
+    Raises
+    ------
+    TypeError
+        If ``count`` is not an integer.
+    ValueError
+        If ``count`` is less than 1.
+
+    See Also
+    --------
+    get_num_threads : The current setting.
+
+    References
+    ----------
+    .. [1] NumPy documentation, "Thread Safety": ufuncs release the GIL while they
+       loop over arrays.
+
+    Examples
+    --------
+    >>> import crossentropy as ce
+    >>> previous = ce.set_num_threads(1)
+    >>> ce.get_num_threads()
+    1
+    >>> _ = ce.set_num_threads(previous)
+    """
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral):
+        raise TypeError(f"count must be an integer, got {count!r}")
+    if count < 1:
+        raise ValueError(f"count must be at least 1, got {count}")
+    return _kernels.set_threads(int(count))
+
+
+def get_num_threads() -> int:
+    r"""The number of threads the kernels may use (see :func:`set_num_threads`).
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    See Also
+    --------
+    set_num_threads : Change it.
+
+    Examples
+    --------
+    >>> import crossentropy as ce
+    >>> ce.get_num_threads() >= 1
+    True
+    """
+    return _kernels.get_threads()
