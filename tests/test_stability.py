@@ -36,16 +36,39 @@ ROWS = [
 ]
 
 
+@pytest.mark.parametrize("form", ["index", "one-hot"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("row", "label"), ROWS)
-def test_loss_matches_50_digit_reference(row: list[float], label: int, dtype: Any) -> None:
+def test_loss_matches_50_digit_reference(
+    row: list[float], label: int, dtype: Any, form: str
+) -> None:
     z = np.array([row], dtype=dtype)
-    got = ce.cross_entropy(z, [label], from_logits=True)
+    target: Any = [label] if form == "index" else np.eye(len(row), dtype=np.int64)[[label]]
+    got = ce.cross_entropy(z, target, from_logits=True)
     exact = exact_nll(z[0], label)  # of the logits as stored in this dtype
     tol = {np.float32: (1e-5, 1e-6), np.float64: (1e-14, 1e-20)}[dtype]
     assert got.dtype == dtype
     assert np.isfinite(got)
     assert_allclose(float(got), exact, rtol=tol[0], atol=tol[1])
+
+
+def exact_soft_loss(row: Any, target: Any) -> float:
+    """-sum_j y_j log softmax(row)_j in 50-digit arithmetic."""
+    values = [mpmath.mpf(float(v)) for v in row]
+    lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in values))
+    return float(mpmath.fsum(mpmath.mpf(float(y)) * (lse - v) for y, v in zip(target, values)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1.0, 60.0, 1e4])
+def test_soft_targets_match_50_digit_reference(dtype: Any, scale: float) -> None:
+    rng = np.random.default_rng(int(scale))
+    z = (rng.standard_normal((6, 40)) * scale).astype(dtype)
+    y = rng.dirichlet(np.full(40, 0.3), size=6).astype(dtype)
+    y /= y.sum(axis=1, keepdims=True, dtype=np.float64).astype(dtype)
+    got = ce.cross_entropy(z, y, from_logits=True, reduction="none")
+    exact = [exact_soft_loss(z[i], y[i]) for i in range(6)]
+    assert_allclose(got, exact, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

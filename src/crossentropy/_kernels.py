@@ -96,9 +96,9 @@ def get_threads() -> int:
 Body = Callable[[int, int, FloatArray], None]
 
 
-def for_each_block(rows: Rows, dtype: np.dtype[Any], body: Body) -> None:
+def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
     """Call ``body(start, stop, scratch)`` for every block of rows, in order within
-    each thread. The rows are split into one contiguous chunk per thread (NumPy's
+    each thread (``scratch`` is empty when ``dtype`` is None). The rows are split into one contiguous chunk per thread (NumPy's
     ufuncs release the GIL); each thread has its own block-sized scratch buffer.
     Bodies write only to their own rows of the outputs, so no locking is needed.
     """
@@ -119,8 +119,9 @@ def for_each_block(rows: Rows, dtype: np.dtype[Any], body: Body) -> None:
         future.result()  # re-raises a worker's exception here
 
 
-def _run_chunk(rows: Rows, dtype: np.dtype[Any], body: Body, first: int, last: int) -> None:
-    scratch = np.empty((rows.block_rows(), rows.k), dtype=dtype)
+def _run_chunk(rows: Rows, dtype: np.dtype[Any] | None, body: Body, first: int, last: int) -> None:
+    shape = (rows.block_rows(), rows.k) if dtype is not None else (0, 0)
+    scratch = np.empty(shape, dtype=dtype)
     # Floating-point warnings are off in kernels: every inf/NaN they can produce is
     # either the documented answer or detected and reported by the public function.
     # (np.errstate is per thread, so it is set here, in the worker.)
@@ -187,7 +188,7 @@ def block_softmax_parts(
         np.subtract(block, shift[:, None], out=work)
         np.exp(work, out=work)
         work[rows, top] = 0
-        log_rest = np.log1p(_row_sums(work))
+        log_rest = np.log1p(row_sums(work))
         work[rows, top] = 1
         lse = np.where(finite, shift + log_rest, peak).astype(block.dtype, copy=False)
     return work, shift, log_rest, lse
@@ -198,7 +199,7 @@ def block_logsumexp(block: FloatArray, scratch: FloatArray) -> FloatArray:
     return block_softmax_parts(block, scratch)[3]
 
 
-def _row_sums(work: FloatArray) -> NDArray[np.float64]:
+def row_sums(work: FloatArray) -> NDArray[np.float64]:
     """Row sums of a C-contiguous block, in float64.
 
     Each row is cut into segments of 256-2048 entries, summed with ``einsum`` (SIMD,
@@ -208,6 +209,7 @@ def _row_sums(work: FloatArray) -> NDArray[np.float64]:
     two orders of magnitude when another process holds a core.
     """
     m, k = work.shape
+    work = np.ascontiguousarray(work)  # a strided block is copied (block-sized)
     pieces = next((d for d in range(64, 0, -1) if k % d == 0 and k // d >= 256), 1)
     partial = np.einsum("ij->i", work.reshape(m * pieces, k // pieces))
     sums: NDArray[np.float64] = partial.reshape(m, pieces).sum(axis=1, dtype=np.float64)
@@ -243,7 +245,7 @@ def block_index_nll(
         else:
             np.exp(work, out=work)
         work[rows, labels] = 0  # the target's own term, exp(0) = 1, is the 1 in log1p
-        nll = np.log1p(_row_sums(work))
+        nll = np.log1p(row_sums(work))
     bad = ~(np.isfinite(nll) & np.isfinite(target_logit))
     with np.errstate(invalid="ignore"):
         lse = target_logit + nll
@@ -251,6 +253,48 @@ def block_index_nll(
         lse[row] = _exact_logsumexp(block[row])
         with np.errstate(invalid="ignore"):
             nll[row] = lse[row] - target_logit[row]
+    return nll, lse
+
+
+def block_soft_nll(
+    block: FloatArray, target: NDArray[Any], target_sums: NDArray[np.float64], scratch: FloatArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``-sum_j y_j log softmax(z)_j`` and ``logsumexp(z)`` for probability targets.
+
+    The shift is ``c = y . z`` (the target's mean logit) rather than the max: then
+    ``loss = sum(y) log(s) - y . (z - c)`` with ``s = sum_j exp(z_j - c)``, and
+    ``log(s) = log1p(sum_j (exp(z_j - c) - y_j) + sum(y) - 1)``. For a one-hot row
+    ``c`` is the target logit exactly, its term is ``1 - 1 = 0`` exactly, and the
+    loss is ``log1p`` of the other terms: exact even for a confident prediction.
+    The residual ``y . (z - c)`` corrects the rounding of ``c`` for soft targets.
+    Since ``c <= max(z)``, ``s >= 1``; rows where it overflows (loss above ~88 in
+    float32) or that hold non-finite logits are recomputed exactly in float64.
+    """
+    m = block.shape[0]
+    y = target.astype(block.dtype, copy=False)
+    work = scratch[:m]
+    with np.errstate(invalid="ignore", over="ignore"):
+        shift = np.vecdot(y, block)
+        np.subtract(block, shift[:, None], out=work)
+        residual = np.vecdot(y, work).astype(np.float64)
+        log2e = _LOG2E.get(work.dtype)
+        if log2e is not None:
+            np.multiply(work, log2e, out=work)
+            np.exp2(work, out=work)
+        else:
+            np.exp(work, out=work)
+        np.subtract(work, y, out=work)
+        log_s = np.log1p(row_sums(work) + (target_sums - 1.0))
+        nll = target_sums * log_s - residual
+        lse = shift.astype(np.float64) + log_s
+    bad = ~(np.isfinite(nll) & np.isfinite(lse))
+    for row in np.flatnonzero(bad):  # rare: huge losses and non-finite logits
+        lse[row] = _exact_logsumexp(block[row])
+        weights = target[row].astype(np.float64)
+        logits = block[row].astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            picked = np.where(weights == 0, 0.0, weights * logits).sum()
+            nll[row] = lse[row] * target_sums[row] - picked
     return nll, lse
 
 
@@ -349,11 +393,12 @@ def categorical_losses(
     class_weight: FloatArray | None,
     smoothing: float,
     dtype: np.dtype[Any],
+    target_sums: NDArray[np.float64] | None = None,
 ) -> tuple[FloatArray, FloatArray | None]:
     """Per-sample ``-sum_c w_c y'_c log p_c`` and, for logits, each row's log-sum-exp.
 
     ``target`` is class indices (with ignored entries already replaced by a valid
-    index) or a :class:`Rows` of probabilities.
+    index) or a :class:`Rows` of probabilities with their row sums ``target_sums``.
     """
     n, k = predicted.n, predicted.k
     loss = np.empty(n, dtype=dtype)
@@ -365,6 +410,17 @@ def categorical_losses(
         nll: FloatArray | None = None
         lse: FloatArray | None = None
         log_p: FloatArray | None = None
+        if from_logits and isinstance(target, Rows) and class_weight is None:
+            assert target_sums is not None
+            assert lse_all is not None
+            nll, lse_all[start:stop] = block_soft_nll(
+                block, target.block(start, stop), target_sums[start:stop], scratch
+            )
+            if smoothing:
+                uniform = lse_all[start:stop] - block.mean(axis=1, dtype=np.float64)
+                nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
+            loss[start:stop] = nll
+            return
         if from_logits and not isinstance(target, Rows):
             nll, lse = block_index_nll(block, target[start:stop], scratch)
         elif from_logits:

@@ -138,16 +138,35 @@ def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> Non
             )
 
 
-def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> None:
+def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> NDArray[np.float64]:
     """Check that every row (last axis) of ``rows`` is a probability distribution.
 
     ``rows`` has the class axis last. Not NaN, in [0, 1], and each row sums to 1
-    within :func:`sum_tolerance`. Only reductions are used (no full-size temporaries).
+    within :func:`sum_tolerance`. Return the row sums (float64, the batch shape),
+    which the kernels reuse. The checks run block by block while each block is in
+    cache, and use only reductions: no full-size temporaries.
     """
-    if rows.size == 0:
-        return
-    check_unit_interval(rows, name, hint=hint)
-    sums = rows.sum(axis=-1, dtype=np.float64)
+    from ._kernels import Rows, for_each_block, row_sums  # no cycle at import time
+
+    view = Rows(rows)
+    sums = np.empty(view.n, dtype=np.float64)
+    lows = np.full(view.n, np.inf)  # per-row slots written only at each block's first row
+    highs = np.full(view.n, -np.inf)
+
+    def body(start: int, stop: int, scratch: FloatArray) -> None:
+        block = view.block(start, stop)
+        lows[start], highs[start] = block.min(), block.max()  # NaN propagates: caught below
+        if block.dtype.kind == "f":
+            sums[start:stop] = row_sums(block)  # float64 totals of float segments: fast
+        else:
+            sums[start:stop] = block.sum(axis=1, dtype=np.float64)  # integers: exact
+
+    for_each_block(view, None, body)
+    if view.n:
+        low, high = np.min(lows), np.max(highs)
+        if np.isnan(low) or np.isnan(high) or low < 0 or high > 1:
+            check_unit_interval(rows, name, hint=hint)  # finds and reports the first bad value
+    sums = sums.reshape(view.batch_shape)
     tol = sum_tolerance(rows.dtype)
     bad = np.abs(sums - 1.0) > tol
     if bad.any():
@@ -157,6 +176,7 @@ def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> None:
             f"position {_describe_position(first)} sums to {sums[first]:.6g} "
             f"(tolerance {tol:.1e}){hint}"
         )
+    return sums
 
 
 def check_class_weight(

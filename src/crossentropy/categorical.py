@@ -25,6 +25,7 @@ class _Problem:
 
     predicted: Rows
     target: NDArray[np.intp] | Rows
+    target_sums: NDArray[np.float64] | None
     keep: NDArray[np.bool_] | None
     from_logits: bool
     axis: int
@@ -82,6 +83,7 @@ def _prepare(
 
     tgt = v.as_real_array(target, "target")
     keep = None
+    target_sums = None
     parsed_target: NDArray[np.intp] | Rows
     if tgt.shape == pred.shape:
         if ignore is not None:
@@ -91,7 +93,7 @@ def _prepare(
                 "sample_weight=0 instead)"
             )
         moved_target = np.moveaxis(tgt, axis, -1)
-        v.check_distribution(moved_target, "target")
+        target_sums = v.check_distribution(moved_target, "target").reshape(-1)
         parsed_target = Rows(moved_target)
     elif tgt.shape == batch_shape:
         indices, keep = v.check_class_indices(tgt, k, ignore)
@@ -118,6 +120,7 @@ def _prepare(
     return _Problem(
         predicted=Rows(moved),
         target=parsed_target,
+        target_sums=target_sums,
         keep=keep,
         from_logits=from_logits,
         axis=axis,
@@ -306,6 +309,7 @@ def cross_entropy(
         class_weight=problem.class_weight,
         smoothing=problem.smoothing,
         dtype=problem.dtype,
+        target_sums=problem.target_sums,
     )
     _check_logsumexp(lse, problem.predicted.batch_shape)
     return reduce_losses(

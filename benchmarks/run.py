@@ -1,0 +1,308 @@
+"""Benchmark: mean cross-entropy from logits, against PyTorch, JAX/optax, scikit-learn.
+
+Run it with ``make bench`` (or ``python benchmarks/run.py``). For every shape and case
+it first checks that all contenders agree with a float64 reference, then times each
+one (median of several calls after a warm-up) and measures its peak extra memory. It
+prints a table and writes ``benchmarks/results.json`` (with the machine's description)
+and ``benchmarks/chart.json`` (the chart on the docs' Performance page).
+
+Contenders that are not installed are left out. Only the CPU is used.
+
+Options: ``--quick`` (fewer repeats, for a smoke test), ``--out DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import crossentropy as ce
+
+SHAPES: list[tuple[int, int, str]] = [
+    (4096, 32000, "float32"),
+    (1024, 131072, "float32"),
+    (8192, 1000, "float32"),
+    (65536, 10, "float32"),
+    (4096, 32000, "float64"),
+]
+CASES = ("labels-mean", "labels-none", "one-hot-mean")
+
+
+@dataclass
+class Row:
+    shape: str
+    dtype: str
+    case: str
+    contender: str
+    median_ms: float
+    elements_per_ns: float
+    x_read_once: float
+    peak_extra_mib: float
+    memory_method: str
+    max_rel_error: float
+
+
+def _peak_rss_reset() -> bool:
+    """Reset the kernel's peak-RSS counter (Linux): then VmHWM is this call's peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def peak_extra_memory(call: Callable[[], Any], numpy_only: bool) -> tuple[float, str]:
+    """Peak extra memory of one call, in MiB.
+
+    NumPy reports its allocations to tracemalloc, which is exact for NumPy code.
+    PyTorch and JAX allocate outside it, so for them the peak resident set size
+    (reset through /proc/self/clear_refs) above the resident size before the call
+    is used.
+    """
+    gc.collect()
+    if numpy_only:
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        call()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak / 2**20, "tracemalloc"
+    if not _peak_rss_reset():
+        return float("nan"), "unavailable"
+    before = _rss_kib("VmRSS")
+    call()
+    return max(0, _rss_kib("VmHWM") - before) / 1024, "peak RSS"
+
+
+def median_seconds(call: Callable[[], Any], repeats: int) -> float:
+    call()  # warm-up (and jit compilation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def reference(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-row float64 losses, computed blockwise (bounded memory)."""
+    out = np.empty(z.shape[0])
+    for start in range(0, z.shape[0], 256):
+        block = z[start : start + 256].astype(np.float64)
+        peak = block.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(block - peak).sum(axis=1)) + peak[:, 0]
+        out[start : start + 256] = lse - block[np.arange(len(block)), labels[start : start + 256]]
+    return out
+
+
+def contenders(case: str, z: np.ndarray, labels: np.ndarray, one_hot: np.ndarray | None) -> dict[str, tuple[Callable[[], Any], bool]]:
+    """name -> (call returning per-row losses or the mean, numpy_only)."""
+    reduction = "none" if case == "labels-none" else "mean"
+    target = one_hot if case == "one-hot-mean" else labels
+    found: dict[str, tuple[Callable[[], Any], bool]] = {}
+
+    def ours(threads: int) -> Callable[[], Any]:
+        def call() -> Any:
+            previous = ce.set_num_threads(threads)
+            try:
+                return ce.cross_entropy(z, target, from_logits=True, reduction=reduction)
+            finally:
+                ce.set_num_threads(previous)
+
+        return call
+
+    found["crossentropy (2 threads)"] = (ours(2), True)
+    found["crossentropy (1 thread)"] = (ours(1), True)
+
+    def naive() -> Any:
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        if case == "one-hot-mean":
+            losses = -(target * log_p).sum(axis=1)
+        else:
+            losses = -log_p[np.arange(len(labels)), labels]
+        return losses if reduction == "none" else losses.mean()
+
+    found["naive NumPy"] = (naive, True)
+
+    try:
+        import torch
+        import torch.nn.functional as F  # noqa: N812
+    except ImportError:
+        pass
+    else:
+        tz = torch.from_numpy(z)
+        tt = torch.from_numpy(target)
+
+        def torch_call(threads: int) -> Callable[[], Any]:
+            def call() -> Any:
+                torch.set_num_threads(threads)
+                return F.cross_entropy(tz, tt, reduction=reduction).numpy()
+
+            return call
+
+        found["PyTorch (1 thread)"] = (torch_call(1), False)
+        found["PyTorch (2 threads)"] = (torch_call(2), False)
+
+    try:
+        import jax
+        import optax
+    except ImportError:
+        pass
+    else:
+        jax.config.update("jax_enable_x64", True)
+        jz, jt = jax.device_put(z), jax.device_put(target)
+        if case == "one-hot-mean":
+            fn = jax.jit(lambda a, b: optax.losses.softmax_cross_entropy(a, b).mean())
+        elif reduction == "none":
+            fn = jax.jit(optax.losses.softmax_cross_entropy_with_integer_labels)
+        else:
+            fn = jax.jit(lambda a, b: optax.losses.softmax_cross_entropy_with_integer_labels(a, b).mean())
+        found["JAX jit (optax)"] = (lambda: np.asarray(fn(jz, jt).block_until_ready()), False)
+
+    if z.size <= 10_000_000 and case == "labels-mean":
+        try:
+            from sklearn.metrics import log_loss
+        except ImportError:
+            pass
+        else:
+            classes = np.arange(z.shape[1])
+
+            def sklearn_call() -> Any:
+                return log_loss(labels, ce.softmax(z), labels=classes)
+
+            found["scikit-learn log_loss (+ softmax)"] = (sklearn_call, True)
+    return found
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    for name in ("torch", "jax", "optax", "sklearn"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "versions": versions,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    rows: list[Row] = []
+    for n, v, dtype_name in SHAPES:
+        dtype = np.dtype(dtype_name)
+        z = (rng.standard_normal((n, v), dtype=np.float32) * 3).astype(dtype)
+        labels = rng.integers(0, v, size=n)
+        expected_rows = reference(z, labels)
+        read_once = median_seconds(lambda: np.maximum.reduce(z, axis=None), 9)
+        repeats = 3 if args.quick else (5 if z.nbytes > 100e6 else 11)
+        for case in CASES:
+            one_hot = None
+            if case == "one-hot-mean":
+                one_hot = np.zeros((n, v), dtype=dtype)
+                one_hot[np.arange(n), labels] = 1
+            expected = expected_rows if case == "labels-none" else expected_rows.mean()
+            for name, (call, numpy_only) in contenders(case, z, labels, one_hot).items():
+                got = np.asarray(call(), dtype=np.float64)
+                error = float(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-3)))
+                tolerance = 1e-4 if dtype == np.float32 else 1e-9
+                if error > tolerance:
+                    print(f"!! {name} disagrees on {n}x{v} {dtype_name} {case}: {error:.2e}")
+                    return 1
+                seconds = median_seconds(call, repeats)
+                peak, method = peak_extra_memory(call, numpy_only)
+                row = Row(
+                    shape=f"{n}x{v}",
+                    dtype=dtype_name,
+                    case=case,
+                    contender=name,
+                    median_ms=seconds * 1e3,
+                    elements_per_ns=z.size / (seconds * 1e9),
+                    x_read_once=seconds / read_once,
+                    peak_extra_mib=peak,
+                    memory_method=method,
+                    max_rel_error=error,
+                )
+                rows.append(row)
+                print(
+                    f"{row.shape:>11} {dtype_name:7} {case:12} {name:34} {row.median_ms:9.2f} ms"
+                    f" {row.elements_per_ns:6.2f} el/ns  x{row.x_read_once:5.1f} read-once"
+                    f" {peak:8.1f} MiB ({method})",
+                    flush=True,
+                )
+            del one_hot
+            gc.collect()
+        rows.append(
+            Row(f"{n}x{v}", dtype_name, "read-once", "np.maximum.reduce", read_once * 1e3,
+                z.size / (read_once * 1e9), 1.0, 0.0, "none", 0.0)
+        )
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = {"machine": machine(), "rows": [asdict(r) for r in rows]}
+    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    (args.out / "chart.json").write_text(json.dumps(chart(rows), indent=1) + "\n")
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'chart.json'}")
+    return 0
+
+
+def chart(rows: list[Row]) -> dict[str, Any]:
+    """Bar chart: time of the labels-mean case per shape, as a multiple of read-once."""
+    shapes = [f"{n}x{v} {d}" for n, v, d in SHAPES]
+    names = ["crossentropy (2 threads)", "JAX jit (optax)", "PyTorch (2 threads)", "naive NumPy"]
+    series = []
+    for name in names:
+        values: list[float | None] = []
+        for n, v, d in SHAPES:
+            match = [r for r in rows if r.contender == name and r.case == "labels-mean"
+                     and r.shape == f"{n}x{v}" and r.dtype == d]
+            values.append(round(match[0].median_ms, 2) if match else None)
+        if any(value is not None for value in values):
+            series.append({"label": name, "y": values})
+    return {
+        "title": "Mean loss from logits with integer labels (median ms, lower is better)",
+        "kind": "bar",
+        "x_label": "shape and dtype",
+        "y_label": "ms",
+        "x": shapes,
+        "series": series,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
