@@ -98,8 +98,9 @@ Body = Callable[[int, int, FloatArray], None]
 
 def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
     """Call ``body(start, stop, scratch)`` for every block of rows, in order within
-    each thread (``scratch`` is empty when ``dtype`` is None). The rows are split into one contiguous chunk per thread (NumPy's
-    ufuncs release the GIL); each thread has its own block-sized scratch buffer.
+    each thread. The rows are split into one contiguous chunk per thread (NumPy's
+    ufuncs release the GIL); each thread has its own block-sized scratch buffer
+    (empty when ``dtype`` is None).
     Bodies write only to their own rows of the outputs, so no locking is needed.
     """
     global _pool
