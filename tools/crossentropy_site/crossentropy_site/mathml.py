@@ -42,6 +42,15 @@ _INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>', re
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(?P<tex>.*?)\\\]</div>', re.DOTALL)
 
 
+# A sized delimiter (``\\Bigr)``: ``<mo minsize=...>``) that is the base of a script,
+# as in ``\\Bigr)^{-1/n}``. Chromium applies ``minsize`` only to operators it
+# stretches inside an ``mrow``; as the bare base of ``msup`` the delimiter keeps its
+# normal size. Wrapping the base in an ``mrow`` gets it the requested size.
+_SCRIPTED_SIZED_DELIMITER = re.compile(
+    r"(<(?:msub|msup|msubsup)(?:\s[^>]*)?>)(<mo\s[^>]*\bminsize=\"[^\"]*\"[^>]*>[^<]*</mo>)"
+)
+
+
 class MathError(Exception):
     """A formula could not be converted; the message contains the TeX."""
 
@@ -69,7 +78,7 @@ class MathMLPostprocessor(Postprocessor):
             mathml: str = self.converter.convert_with_local_state(tex.strip(), displaystyle=display)
         except math_core.LatexError as error:
             raise MathError(_describe(tex.strip(), error)) from None
-        return mathml
+        return _SCRIPTED_SIZED_DELIMITER.sub(r"\1<mrow>\2</mrow>", mathml)
 
     def _inline(self, match: re.Match[str]) -> str:
         return self.convert(html.unescape(match.group("tex")), display=False)
