@@ -1,0 +1,350 @@
+"""Browser tests of the built documentation site (Chromium via Playwright).
+
+Per page (parametrised, so a failure names the page): no console errors, no failed
+or >= 400 requests, no request to any host but the local server, every same-site
+link and ``#anchor`` resolves, every formula has a box, large operators and sized
+brackets in display math are really enlarged (needs the OpenType MATH font), and
+STIX Two Math is loaded wherever there is math.
+
+Site-wide: search, the copy button (runnable code on the clipboard, output as
+shown on the page), both colour palettes (screenshots in
+``test-artifacts/screenshots/``), and an API reference entry per public function.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+import pytest
+
+import crossentropy
+from tests._sybil_markdown import iter_fences
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Page
+
+    from tests.browser.conftest import Site, Visits
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DOCS = REPO_ROOT / "docs"
+#: Material's copy button: ``button.md-clipboard`` up to 9.6, then a button in the
+#: code block's ``nav.md-code__nav``.
+COPY_BUTTON = "button.md-clipboard, button.md-code__button[data-md-type=copy]"
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+
+
+def _page_path(source: Path) -> str:
+    """Site path of a Markdown page (``use_directory_urls``): ``how-to/bits/``."""
+    relative = source.relative_to(DOCS).with_suffix("")
+    parts = relative.parts[:-1] if relative.name == "index" else relative.parts
+    return "".join(f"{part}/" for part in parts)
+
+
+SOURCES: dict[str, Path] = {_page_path(md): md for md in sorted(DOCS.rglob("*.md"))}
+#: Every page of the site: one per Markdown file, plus the 404 page.
+PAGES = [*SOURCES, "404.html"]
+
+
+def _page_id(path: str) -> str:
+    return path or "home"
+
+
+def test_every_built_page_is_checked(site: Site) -> None:
+    """The parametrised page list is exactly the set of pages in the build."""
+    built_paths = {
+        "".join(f"{part}/" for part in index.parent.relative_to(site.root).parts)
+        for index in site.root.rglob("index.html")
+    }
+    assert built_paths == set(SOURCES)
+    assert (site.root / "404.html").is_file()
+    print(f"\n{len(PAGES)} pages checked ({len(SOURCES)} index.html + 404.html)")
+
+
+# --------------------------------------------------------------- per page ----
+
+
+@pytest.mark.parametrize("path", PAGES, ids=_page_id)
+def test_page_loads_cleanly(visits: Visits, site: Site, path: str) -> None:
+    report = visits.report(site.url(path))
+    assert report.status == 200
+    assert report.console_errors == []
+    assert report.failed_requests == []
+    assert report.bad_responses == []
+    external = [
+        url
+        for url in report.requests
+        if not site.is_local(url) and not url.startswith(("data:", "blob:"))
+    ]
+    assert external == [], "requests to hosts other than the local server"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=_page_id)
+def test_links_and_anchors_resolve(visits: Visits, site: Site, path: str) -> None:
+    report = visits.report(site.url(path))
+    broken: list[str] = []
+    checked = 0
+    for href, absolute in report.links:
+        if not site.is_local(absolute):
+            continue
+        checked += 1
+        target, _, fragment = absolute.partition("#")
+        status = visits.status(target)
+        if status != 200:
+            broken.append(f"{href!r}: HTTP {status}")
+            continue
+        if not fragment:
+            continue
+        if unquote(fragment) not in visits.report(target).ids:
+            broken.append(f"{href!r}: no element with id {unquote(fragment)!r} on {target}")
+    assert checked > 0
+    assert broken == []
+
+
+@pytest.mark.parametrize("path", PAGES, ids=_page_id)
+def test_math_is_rendered(visits: Visits, site: Site, path: str) -> None:
+    report = visits.report(site.url(path))
+    no_box = [m["text"] for m in report.math if not (m["width"] > 0 and m["height"] > 0)]
+    assert no_box == [], "formulas without a layout box"
+    if not report.math:
+        return
+    font = report.math_font
+    assert "STIX Two Math" in font["mathFamily"]
+    assert "loaded" in font["faces"], f"STIX Two Math not loaded: {font}"
+    assert font["check"], font
+    small: list[str] = []
+    for op in report.large_operators:
+        if op["minsize"]:
+            # \big( and friends: minsize="1.2em"; needs the font's size variants.
+            wanted = 0.95 * float(op["minsize"].removesuffix("em")) * op["fontSize"]
+            if op["height"] < wanted:
+                small.append(f"{op['op']} ({op['minsize']}) {op['height']:.1f}px in {op}")
+        elif not op["height"] > 1.3 * op["letterHeight"] > 0:
+            small.append(f"{op['op']} {op['height']:.1f}px vs letter {op['letterHeight']:.1f}px")
+    assert small == [], "large operators / sized brackets not enlarged"
+
+
+# ----------------------------------------------------------------- search ----
+
+
+def _search(page: Page, query: str) -> list[str]:
+    """Type ``query`` into Material's search box; the result pages' paths, best first."""
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.fill("")
+    search.press_sequentially(query, delay=20)
+    page.wait_for_selector(".md-search-result__item")
+    # Results are rendered as the worker answers; wait until the list is stable.
+    page.wait_for_function(
+        """(query) => {
+             const meta = document.querySelector(".md-search-result__meta");
+             return meta && !/Type to start/i.test(meta.textContent)
+               && document.querySelector("input.md-search__input").value === query;
+           }""",
+        arg=query,
+    )
+    page.wait_for_timeout(300)
+    hrefs = page.eval_on_selector_all(
+        ".md-search-result__item > a.md-search-result__link",
+        "(links) => links.map((a) => a.href)",
+    )
+    return [href.split("#", 1)[0].split("?", 1)[0] for href in hrefs]
+
+
+def test_search_finds_the_right_pages(visits: Visits, site: Site) -> None:
+    context = visits.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.url(""))
+        page.keyboard.press("/")  # Material's shortcut focuses the search box
+        logsumexp = _search(page, "log-sum-exp")
+        smoothing = _search(page, "label smoothing")
+    finally:
+        context.close()
+    print(f"\nlog-sum-exp -> {logsumexp}\nlabel smoothing -> {smoothing}")
+    assert logsumexp[0] == site.url("explanation/logits/")
+    assert smoothing[0] == site.url("how-to/label-smoothing/")
+    assert site.url("explanation/soft-targets/") in smoothing[:3]
+
+
+# ------------------------------------------------------------ copy button ----
+
+#: Pages with a Python example, and the position of their first Python fence among
+#: the page's highlighted blocks (every fence but the ``figure`` ones).
+_FIRST_EXAMPLES: dict[str, tuple[int, int, str, bool]] = {}
+for _path, _source in SOURCES.items():
+    _text = _source.read_text(encoding="utf-8")
+    _fences = [fence for fence in iter_fences(_text) if fence.language != "figure"]
+    for _index, _fence in enumerate(_fences):
+        if _fence.language == "python":
+            _next = _fences[_index + 1] if _index + 1 < len(_fences) else None
+            _followed_by_output = (
+                _next is not None
+                and _next.language == "text"
+                and not _text[_fence.end : _next.start].strip()
+            )
+            _FIRST_EXAMPLES[_path] = (
+                _index,
+                len(_fences),
+                _fence.source(_text),
+                _followed_by_output,
+            )
+            break
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _copy(page: Page, block_index: int) -> str:
+    """Click the copy button of the ``block_index``-th code block; the clipboard text."""
+    page.evaluate("() => navigator.clipboard.writeText('<nothing copied>')")
+    block = page.locator("article div.highlight").nth(block_index)
+    block.hover()
+    block.locator(COPY_BUTTON).click()
+    page.wait_for_function(
+        "async () => (await navigator.clipboard.readText()) !== '<nothing copied>'"
+    )
+    text: str = page.evaluate("() => navigator.clipboard.readText()")
+    return text
+
+
+def _run(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def clipboard_page(visits: Visits, site: Site) -> Iterator[Page]:
+    context = visits.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.origin)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", list(_FIRST_EXAMPLES), ids=_page_id)
+def test_copy_button_copies_the_first_example(
+    clipboard_page: Page, site: Site, tmp_path: Path, path: str
+) -> None:
+    index, count, source, followed_by_output = _FIRST_EXAMPLES[path]
+    page = clipboard_page
+    page.goto(site.url(path))
+    blocks = page.locator("article div.highlight")
+    assert blocks.count() == count, "rendered code blocks do not match the page's fences"
+    copied = _copy(page, index)
+    assert _lines(copied) == _lines(source)
+    expected = ""
+    if followed_by_output:
+        expected = page.evaluate(
+            """(i) => {
+                 const next = document.querySelectorAll("article div.highlight")[i]
+                   .nextElementSibling;
+                 return next.matches("div.highlight") ? next.querySelector("code").innerText
+                                                      : null;
+               }""",
+            index,
+        )
+        assert expected is not None, "the output block is not right after the example"
+    result = _run(copied, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _lines(result.stdout) == _lines(expected)
+
+
+def test_copy_button_leaves_out_doctest_prompts_and_output(
+    clipboard_page: Page, site: Site, tmp_path: Path
+) -> None:
+    page = clipboard_page
+    page.goto(site.url("reference/api/"))
+    # (text shown, id of the documented object) of every code block
+    blocks: list[tuple[str, str]] = page.eval_on_selector_all(
+        "article div.highlight code",
+        """(codes) => codes.map((code) => {
+             const owner = code.closest(".doc-object");
+             const heading = owner && owner.querySelector(".doc-heading[id]");
+             return [code.innerText, heading ? heading.id : ""];
+           })""",
+    )
+    doctests = [i for i, (text, _) in enumerate(blocks) if text.startswith(">>> ")]
+    assert doctests, "no >>> examples on the API reference page"
+    problems: list[str] = []
+    # The examples of one docstring share a namespace, as under doctest.
+    namespaces: dict[str, list[str]] = {}
+    for i in doctests:
+        shown, owner = blocks[i]
+        copied = _copy(page, i)
+        code = [line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))]
+        if _lines(copied) != _lines("\n".join(code)):
+            problems.append(f"block {i}: copied {copied!r}, expected the code of {shown!r}")
+            continue
+        earlier = namespaces.setdefault(owner, [])
+        earlier.append(copied)
+        result = _run("\n".join(earlier), tmp_path)
+        if result.returncode != 0:
+            problems.append(f"block {i} ({owner}) fails:\n{copied}\n{result.stderr}")
+    print(f"\n{len(doctests)} >>> examples copied and run from the API reference")
+    assert problems == []
+
+
+# --------------------------------------------------------------- palettes ----
+
+#: Pages to screenshot in both palettes, and what to scroll into view: a derivation
+#: (display math with sums and fractions) and a page with figures.
+PALETTE_PAGES = {
+    "explanation/gradient/": 'article math[display="block"] >> nth=2',
+    "explanation/entropy/": "article .ce-figure >> nth=0",
+}
+
+
+@pytest.mark.parametrize("path", list(PALETTE_PAGES), ids=_page_id)
+def test_light_and_dark_palettes(visits: Visits, site: Site, path: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    stem = path.strip("/").replace("/", "-")
+    context = visits.new_context()
+    backgrounds: dict[str, str] = {}
+    try:
+        page = context.new_page()
+        page.goto(site.url(path))
+        for scheme in ("default", "slate"):
+            if page.get_attribute("body", "data-md-color-scheme") != scheme:
+                # The toggle shows the button of the *other* palette.
+                page.locator("label.md-header__button[for^=__palette]:visible").click()
+                page.wait_for_function(
+                    "(s) => document.body.getAttribute('data-md-color-scheme') === s", arg=scheme
+                )
+            page.evaluate("() => document.fonts.ready")
+            target = page.locator(PALETTE_PAGES[path])
+            target.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+            assert target.bounding_box() is not None
+            page.screenshot(path=SCREENSHOTS / f"{stem}-{scheme}.png")
+            backgrounds[scheme] = page.evaluate(
+                "() => getComputedStyle(document.body).backgroundColor"
+            )
+    finally:
+        context.close()
+    assert backgrounds["default"] != backgrounds["slate"], backgrounds
+
+
+# ---------------------------------------------------------- API reference ----
+
+
+@pytest.mark.parametrize("name", crossentropy.__all__)
+def test_api_reference_documents(visits: Visits, site: Site, name: str) -> None:
+    report = visits.report(site.url("reference/api/"))
+    assert f"crossentropy.{name}" in report.ids
+    assert report.signatures.get(f"crossentropy.{name}", "").startswith(f"{name}(")
