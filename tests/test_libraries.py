@@ -2,7 +2,8 @@
 
 The libraries compute log-sum-exp as ``m + log(sum)``, with an absolute error of a few
 eps; this package uses ``log1p`` and is exact to relative eps for tiny losses (pinned
-against mpmath in test_stability.py). Comparisons therefore allow ``atol = 4 eps max|z|`` (:func:`lib_atol`).
+against mpmath in test_stability.py). Comparisons therefore allow
+``atol = 4 eps max|z|`` (:func:`lib_atol`).
 
 Where a rule of this package differs from a library's, the test pins both values,
 so the difference stated in the docstrings stays true.

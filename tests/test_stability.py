@@ -56,7 +56,9 @@ def exact_soft_loss(row: Any, target: Any) -> float:
     """-sum_j y_j log softmax(row)_j in 50-digit arithmetic."""
     values = [mpmath.mpf(float(v)) for v in row]
     lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in values))
-    return float(mpmath.fsum(mpmath.mpf(float(y)) * (lse - v) for y, v in zip(target, values)))
+    return float(
+        mpmath.fsum(mpmath.mpf(float(y)) * (lse - v) for y, v in zip(target, values, strict=True))
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

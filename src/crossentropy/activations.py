@@ -90,7 +90,7 @@ def softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
 
     References
     ----------
-    .. [1] J. S. Bridle, "Probabilistic Interpretation of Feedforward Classification
+    1. J. S. Bridle, "Probabilistic Interpretation of Feedforward Classification
        Network Outputs", Neurocomputing, 1990.
 
     Examples
@@ -139,7 +139,7 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
 
     References
     ----------
-    .. [1] I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
+    1. I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
        section 4.1.
 
     Examples
@@ -188,7 +188,7 @@ def logsumexp(z: ArrayLike, *, axis: int = -1) -> FloatArray | np.floating[Any]:
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the
+    1. P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the
        log-sum-exp and softmax functions", IMA Journal of Numerical Analysis 41, 2021.
 
     Examples
@@ -247,7 +247,7 @@ def one_hot(
 
     References
     ----------
-    .. [1] D. Harris, S. Harris, "Digital Design and Computer Architecture", 2nd ed.,
+    1. D. Harris, S. Harris, "Digital Design and Computer Architecture", 2nd ed.,
        2012 (one-hot encoding).
 
     Examples

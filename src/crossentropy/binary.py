@@ -100,7 +100,7 @@ def binary_cross_entropy(
 
     References
     ----------
-    .. [1] C. M. Bishop, "Pattern Recognition and Machine Learning", Springer, 2006,
+    1. C. M. Bishop, "Pattern Recognition and Machine Learning", Springer, 2006,
        section 4.3.2.
 
     Examples

@@ -264,11 +264,11 @@ def cross_entropy(
 
     References
     ----------
-    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System
+    1. C. E. Shannon, "A Mathematical Theory of Communication", Bell System
        Technical Journal 27, 1948.
-    .. [2] I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
+    2. I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
        sections 3.13 and 6.2.2.
-    .. [3] C. Szegedy et al., "Rethinking the Inception Architecture for Computer
+    3. C. Szegedy et al., "Rethinking the Inception Architecture for Computer
        Vision", CVPR 2016 (label smoothing).
 
     Examples
@@ -385,7 +385,7 @@ def cross_entropy_gradient(
 
     References
     ----------
-    .. [1] I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
+    1. I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
        section 6.2.2.3.
 
     Examples
@@ -476,7 +476,7 @@ def perplexity(
 
     References
     ----------
-    .. [1] D. Jurafsky, J. H. Martin, "Speech and Language Processing", 3rd ed.
+    1. D. Jurafsky, J. H. Martin, "Speech and Language Processing", 3rd ed.
        draft, chapter 3 (perplexity).
 
     Examples

@@ -70,9 +70,9 @@ def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None) -> Loss:
 
     References
     ----------
-    .. [1] C. E. Shannon, "A Mathematical Theory of Communication", Bell System
+    1. C. E. Shannon, "A Mathematical Theory of Communication", Bell System
        Technical Journal 27, 1948.
-    .. [2] T. M. Cover, J. A. Thomas, "Elements of Information Theory", 2nd ed.,
+    2. T. M. Cover, J. A. Thomas, "Elements of Information Theory", 2nd ed.,
        Wiley, 2006, chapter 2.
 
     Examples
@@ -162,9 +162,9 @@ def kl_divergence(
 
     References
     ----------
-    .. [1] S. Kullback, R. A. Leibler, "On Information and Sufficiency", Annals of
+    1. S. Kullback, R. A. Leibler, "On Information and Sufficiency", Annals of
        Mathematical Statistics 22, 1951.
-    .. [2] T. M. Cover, J. A. Thomas, "Elements of Information Theory", 2nd ed.,
+    2. T. M. Cover, J. A. Thomas, "Elements of Information Theory", 2nd ed.,
        Wiley, 2006, section 2.3.
 
     Examples

@@ -41,7 +41,7 @@ def set_num_threads(count: int) -> int:
 
     References
     ----------
-    .. [1] NumPy documentation, "Thread Safety": ufuncs release the GIL while they
+    1. NumPy documentation, "Thread Safety": ufuncs release the GIL while they
        loop over arrays.
 
     Examples

@@ -175,11 +175,13 @@ def test_search_finds_the_right_pages(visits: Visits, site: Site) -> None:
 # ------------------------------------------------------------ copy button ----
 
 #: Pages with a Python example, and the position of their first Python fence among
-#: the page's highlighted blocks (every fence but the ``figure`` ones).
+#: the page's highlighted blocks (every fence but the custom fences of mkdocs.yml,
+#: which render as figures and tables, not code).
+_CUSTOM_FENCES = {"figure", "benchmark-table"}
 _FIRST_EXAMPLES: dict[str, tuple[int, int, str, bool]] = {}
 for _path, _source in SOURCES.items():
     _text = _source.read_text(encoding="utf-8")
-    _fences = [fence for fence in iter_fences(_text) if fence.language != "figure"]
+    _fences = [fence for fence in iter_fences(_text) if fence.language not in _CUSTOM_FENCES]
     for _index, _fence in enumerate(_fences):
         if _fence.language == "python":
             _next = _fences[_index + 1] if _index + 1 < len(_fences) else None

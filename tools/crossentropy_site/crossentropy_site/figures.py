@@ -58,6 +58,7 @@ __all__ = [
     "FIGURES",
     "Chart",
     "Series",
+    "base_dir",
     "fence_format",
     "render_chart",
     "set_base_dir",
@@ -73,6 +74,11 @@ def set_base_dir(path: Path) -> None:
     """Directory against which ``data:`` paths are resolved."""
     global _base_dir  # one process-wide setting, set by the plugin
     _base_dir = path
+
+
+def base_dir() -> Path:
+    """Where ``data:`` paths are relative to: the folder of ``mkdocs.yml``."""
+    return _base_dir or Path.cwd()
 
 
 # --------------------------------------------------------------------------- model
@@ -343,7 +349,7 @@ def figure_json_chart(options: dict[str, str]) -> Chart:
         raise ValueError("json-chart needs a 'data: path/to/results.json' line")
     path = Path(options["data"])
     if not path.is_absolute():
-        path = (_base_dir or Path.cwd()) / path
+        path = base_dir() / path
     spec = json.loads(path.read_text(encoding="utf-8"))
     kind = spec.get("kind", "line")
     if kind not in ("line", "bar"):

@@ -1,0 +1,97 @@
+"""Benchmark tables drawn at build time from the committed ``benchmarks/results.json``.
+
+A ``pymdownx.superfences`` custom fence::
+
+    ```benchmark-table
+    data: benchmarks/results.json
+    case: labels-mean
+    ```
+
+becomes an HTML table: one row per shape and dtype, one column group per contender
+(median time in ms, and that time as a multiple of reading the logits once), plus
+the peak extra memory. The machine the numbers were measured on is stated under it.
+Any problem raises ``SuperFencesException``, so the build fails loudly.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from pymdownx.superfences import SuperFencesException
+
+from . import figures
+
+__all__ = ["fence_format", "render_table"]
+
+_KEYS = {"data", "case"}
+_TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def _options(source: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for line in source.splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or key.strip() not in _KEYS:
+            raise ValueError(f"benchmark-table: expected 'data:' and 'case:' lines, got {line!r}")
+        options[key.strip()] = value.strip()
+    if set(options) != _KEYS:
+        raise ValueError("benchmark-table needs both 'data:' and 'case:'")
+    return options
+
+
+def render_table(results: dict[str, Any], case: str) -> str:
+    rows = [r for r in results["rows"] if r["case"] == case]
+    if not rows:
+        raise ValueError(f"benchmark-table: no rows for case {case!r}")
+    shapes = list(dict.fromkeys((r["shape"], r["dtype"]) for r in rows))
+    names = list(dict.fromkeys(r["contender"] for r in rows))
+    cell = {(r["shape"], r["dtype"], r["contender"]): r for r in rows}
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in names)
+    body = []
+    for shape, dtype in shapes:
+        cells = []
+        for name in names:
+            r = cell.get((shape, dtype, name))
+            if r is None:
+                cells.append("<td>—</td>")
+                continue
+            cells.append(
+                f'<td><span class="ce-ms">{r["median_ms"]:.1f} ms</span><br>'
+                f"<small>{_TIMES}{r['x_read_once']:.1f} read, "
+                f"{r['peak_extra_mib']:.0f} MiB</small></td>"
+            )
+        label = shape.replace("x", f" {_TIMES} ") + f" {dtype}"
+        body.append(f'<tr><th scope="row">{html.escape(label)}</th>{"".join(cells)}</tr>')
+    machine = results["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
+    caption = (
+        f"Median time per call; {_TIMES}: multiple of the time to read the logits once; "
+        f"MiB: peak "
+        f"extra memory. {html.escape(machine['cpu'])}, {machine['cores']} cores, "
+        f"{html.escape(versions)}, measured {html.escape(machine['date'])}."
+    )
+    return (
+        '<div class="md-typeset__table"><table class="ce-benchmark">'
+        f"<caption>{caption}</caption>"
+        f"<thead><tr><th>shape</th>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+        "</table></div>"
+    )
+
+
+def fence_format(
+    source: str, language: str, class_name: str, options: dict[str, Any], md: Any, **kwargs: Any
+) -> str:
+    """``pymdownx.superfences`` custom-fence formatter (see module docstring)."""
+    try:
+        opts = _options(source)
+        path = Path(opts["data"])
+        if not path.is_absolute():
+            path = figures.base_dir() / path
+        return render_table(json.loads(path.read_text(encoding="utf-8")), opts["case"])
+    except Exception as error:
+        raise SuperFencesException(f"benchmark-table: {error}") from error
