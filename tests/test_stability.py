@@ -123,7 +123,7 @@ def _peak_extra_bytes(call: Any) -> int:
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("target_form", ["index", "one-hot"])
+@pytest.mark.parametrize("target_form", ["index", "one-hot", "soft"])
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 def test_extra_memory_is_bounded(target_form: str, reduction: str) -> None:
     """Peak extra memory stays within 16 MiB + O(N), however large N x V is.
@@ -139,6 +139,8 @@ def test_extra_memory_is_bounded(target_form: str, reduction: str) -> None:
     if target_form == "one-hot":
         target = np.zeros((n, v), dtype=np.float32)
         target[np.arange(n), labels] = 1
+    elif target_form == "soft":
+        target = np.full((n, v), 1 / v, dtype=np.float32)
     peak = _peak_extra_bytes(
         lambda: ce.cross_entropy(z, target, from_logits=True, reduction=reduction)
     )

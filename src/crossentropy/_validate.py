@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -138,24 +138,39 @@ def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> Non
             )
 
 
-def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> NDArray[np.float64]:
+class RowStats(NamedTuple):
+    """What validating a distribution learns on the way, for the kernels to reuse."""
+
+    sums: NDArray[np.float64]  # each row's sum, the batch shape
+    top: NDArray[np.intp]  # each row's argmax
+    top_value: NDArray[np.float64]  # each row's max
+
+    def is_one_hot(self) -> bool:
+        """Every row is exactly one-hot: max 1 and sum 1, so all other entries are 0."""
+        return bool(np.all(self.top_value == 1.0) and np.all(self.sums == 1.0))
+
+
+def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowStats:
     """Check that every row (last axis) of ``rows`` is a probability distribution.
 
     ``rows`` has the class axis last. Not NaN, in [0, 1], and each row sums to 1
-    within :func:`sum_tolerance`. Return the row sums (float64, the batch shape),
-    which the kernels reuse. The checks run block by block while each block is in
-    cache, and use only reductions: no full-size temporaries.
+    within :func:`sum_tolerance`. Return the row sums and maxima, which the kernels
+    reuse. The checks run block by block while each block is in cache, and use only
+    reductions: no full-size temporaries.
     """
     from ._kernels import Rows, for_each_block, row_sums  # no cycle at import time
 
     view = Rows(rows)
     sums = np.empty(view.n, dtype=np.float64)
+    top = np.empty(view.n, dtype=np.intp)
+    top_value = np.empty(view.n, dtype=np.float64)
     lows = np.full(view.n, np.inf)  # per-row slots written only at each block's first row
-    highs = np.full(view.n, -np.inf)
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = view.block(start, stop)
-        lows[start], highs[start] = block.min(), block.max()  # NaN propagates: caught below
+        lows[start] = block.min()  # NaN propagates through min and argmax: caught below
+        top[start:stop] = block.argmax(axis=1)
+        top_value[start:stop] = block[np.arange(stop - start), top[start:stop]]
         if block.dtype.kind == "f":
             sums[start:stop] = row_sums(block)  # float64 totals of float segments: fast
         else:
@@ -163,20 +178,20 @@ def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> NDArra
 
     for_each_block(view, None, body)
     if view.n:
-        low, high = np.min(lows), np.max(highs)
+        low, high = np.min(lows), np.max(top_value)
         if np.isnan(low) or np.isnan(high) or low < 0 or high > 1:
             check_unit_interval(rows, name, hint=hint)  # finds and reports the first bad value
-    sums = sums.reshape(view.batch_shape)
+    shaped = sums.reshape(view.batch_shape)
     tol = sum_tolerance(rows.dtype)
-    bad = np.abs(sums - 1.0) > tol
+    bad = np.abs(shaped - 1.0) > tol
     if bad.any():
         first = tuple(np.argwhere(bad)[0])
         raise ValueError(
             f"{name} must sum to 1 over the class axis; the row at batch "
-            f"position {_describe_position(first)} sums to {sums[first]:.6g} "
+            f"position {_describe_position(first)} sums to {shaped[first]:.6g} "
             f"(tolerance {tol:.1e}){hint}"
         )
-    return sums
+    return RowStats(sums, top, top_value)
 
 
 def check_class_weight(

@@ -93,8 +93,14 @@ def _prepare(
                 "sample_weight=0 instead)"
             )
         moved_target = np.moveaxis(tgt, axis, -1)
-        target_sums = v.check_distribution(moved_target, "target").reshape(-1)
-        parsed_target = Rows(moved_target)
+        stats = v.check_distribution(moved_target, "target")
+        if stats.is_one_hot():
+            # Exactly one-hot rows are class indices: the same loss by definition (the
+            # mean rule is the same for both forms), on the faster index path.
+            parsed_target = stats.top
+        else:
+            target_sums = stats.sums
+            parsed_target = Rows(moved_target)
     elif tgt.shape == batch_shape:
         indices, keep = v.check_class_indices(tgt, k, ignore)
         parsed_target = indices.reshape(-1)
