@@ -111,8 +111,21 @@ class Fence:
         return fence_language(self.info)
 
     def source(self, text: str) -> str:
-        """The block's content with the fence's prefix removed from each line."""
+        """The block's content with the fence's prefix removed from each line (and, as
+        Sybil does for code, any indentation common to all lines)."""
         return strip_prefix(text[self.content_start : self.content_end], self.prefix)
+
+    def verbatim(self, text: str) -> str:
+        """The block's content with only the fence's own prefix removed: output such as
+        right-aligned NumPy columns keeps its leading spaces."""
+        lines = text[self.content_start : self.content_end].splitlines(keepends=True)
+        kept = []
+        for line in lines:
+            if line.startswith(self.prefix):
+                kept.append(line[len(self.prefix) :])
+            else:  # a blank line inside an indented block may lack the prefix
+                kept.append(line.lstrip(" \t") if not line.strip() else line)
+        return "".join(kept)
 
 
 def iter_fences(text: str) -> Iterator[Fence]:
@@ -266,7 +279,7 @@ class MarkdownPythonParser:
                 block = PythonBlock(
                     language,
                     block.source,
-                    expected_output=following.source(text),
+                    expected_output=following.verbatim(text),
                     expected_line=text.count("\n", 0, following.start) + 1,
                 )
                 end = following.end

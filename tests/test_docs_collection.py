@@ -180,6 +180,36 @@ def test_output_matches() -> None:
     )
 
 
+def test_output_keeps_its_leading_spaces() -> None:
+    """Right-aligned output (every line indented) is compared as shown, also inside an
+    admonition, and losing the indentation is a mismatch."""
+    run_all(
+        parse("""\
+        !!! note
+            ```python
+            print("  1.5")
+            print(" 10.0")
+            ```
+
+            ```text
+              1.5
+             10.0
+            ```
+        """)
+    )
+    document = parse("""\
+    ```python
+    print("  1.5")
+    ```
+
+    ```text
+    1.5
+    ```
+    """)
+    with pytest.raises(SybilFailure, match="differs"):
+        run_all(document)
+
+
 def test_output_mismatch_fails_with_diff() -> None:
     document = parse("""\
     ```python
