@@ -295,7 +295,7 @@ def figure_neg_log(options: dict[str, str]) -> Chart:
 
 
 def figure_loss_vs_true_class(options: dict[str, str]) -> Chart:
-    """(b) Cross-entropy of the prediction [t, (1-t)/2, (1-t)/2] against t."""
+    """(b) Cross-entropy of the prediction [a, (1-a)/2, (1-a)/2] against a."""
     ce = _ce()
     t = np.linspace(0.005, 0.995, 300)
     predicted = np.stack([t, (1 - t) / 2, (1 - t) / 2], axis=-1)
@@ -319,8 +319,8 @@ def figure_loss_vs_true_class(options: dict[str, str]) -> Chart:
         for label, target in targets.items()
     ]
     return Chart(
-        title=f"Loss of the prediction [t, (1{MINUS}t)/2, (1{MINUS}t)/2]",
-        x_label="t, the probability predicted for class 0",
+        title=f"Loss of the prediction [a, (1{MINUS}a)/2, (1{MINUS}a)/2]",
+        x_label="a, the probability predicted for class 0",
         y_label="cross-entropy (nats)",
         series=series,
         x_range=(0.0, 1.0),
