@@ -220,6 +220,17 @@ def row_sums(work: FloatArray) -> NDArray[np.float64]:
 _LOG2E = {np.dtype(np.float32): np.float32(np.log2(np.e))}
 
 
+def _exp_in_place(work: FloatArray) -> None:
+    """``work = exp(work)``; for float32 as ``exp2(work * log2(e))``, which NumPy runs
+    about twice as fast (its relative error, ~|x| * 1e-7, is harmless after the shift)."""
+    log2e = _LOG2E.get(work.dtype)
+    if log2e is None:
+        np.exp(work, out=work)
+        return
+    np.multiply(work, log2e, out=work)
+    np.exp2(work, out=work)
+
+
 def block_index_nll(
     block: FloatArray, labels: NDArray[np.intp], scratch: FloatArray
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -239,12 +250,7 @@ def block_index_nll(
     work = scratch[:m]
     with np.errstate(invalid="ignore", over="ignore"):
         np.subtract(block, block[rows, labels][:, None], out=work)
-        log2e = _LOG2E.get(work.dtype)
-        if log2e is not None:
-            np.multiply(work, log2e, out=work)
-            np.exp2(work, out=work)
-        else:
-            np.exp(work, out=work)
+        _exp_in_place(work)
         work[rows, labels] = 0  # the target's own term, exp(0) = 1, is the 1 in log1p
         nll = np.log1p(row_sums(work))
     bad = ~(np.isfinite(nll) & np.isfinite(target_logit))
@@ -278,12 +284,7 @@ def block_soft_nll(
         shift = np.vecdot(y, block)
         np.subtract(block, shift[:, None], out=work)
         residual = np.vecdot(y, work).astype(np.float64)
-        log2e = _LOG2E.get(work.dtype)
-        if log2e is not None:
-            np.multiply(work, log2e, out=work)
-            np.exp2(work, out=work)
-        else:
-            np.exp(work, out=work)
+        _exp_in_place(work)
         np.subtract(work, y, out=work)
         log_s = np.log1p(row_sums(work) + (target_sums - 1.0))
         nll = target_sums * log_s - residual
