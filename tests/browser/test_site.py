@@ -333,7 +333,8 @@ def test_light_and_dark_palettes(visits: Visits, site: Site, path: str) -> None:
             target = page.locator(PALETTE_PAGES[path])
             target.evaluate("(el) => el.scrollIntoView({block: 'center'})")
             assert target.bounding_box() is not None
-            page.screenshot(path=SCREENSHOTS / f"{stem}-{scheme}.png")
+            # Finish CSS transitions first: scrolling starts the header's title swap.
+            page.screenshot(path=SCREENSHOTS / f"{stem}-{scheme}.png", animations="disabled")
             backgrounds[scheme] = page.evaluate(
                 "() => getComputedStyle(document.body).backgroundColor"
             )
