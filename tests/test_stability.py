@@ -33,6 +33,9 @@ ROWS = [
     ([-90.0, -90.0, -95.0], 2),
     ([0.0, 100.0, 0.0], 0),  # loss 100 > 88: the float32 fast path overflows
     ([0.0, 800.0, 0.0], 0),  # loss 800 > 709: the float64 fast path overflows
+    ([-70.0, -95.0, -96.0], 0),  # other terms subnormal in float32, target above the floor
+    ([80.0, 85.0, 0.0], 1),  # exp(z) close to float32's overflow
+    ([87.0, 89.0, 0.0], 0),  # exp(89) overflows float32: the row falls back
 ]
 
 

@@ -220,15 +220,30 @@ def row_sums(work: FloatArray) -> NDArray[np.float64]:
 _LOG2E = {np.dtype(np.float32): np.float32(np.log2(np.e))}
 
 
-def _exp_in_place(work: FloatArray) -> None:
-    """``work = exp(work)``; for float32 as ``exp2(work * log2(e))``, which NumPy runs
-    about twice as fast (its relative error, ~|x| * 1e-7, is harmless after the shift)."""
+def _exp_in_place(work: FloatArray, source: FloatArray | None = None) -> None:
+    """``work = exp(source)`` (``source`` defaults to ``work``); for float32 as
+    ``exp2(source * log2(e))``, which NumPy runs about twice as fast. Its relative
+    error, ~|x| * 6e-8 from rounding ``x * log2(e)``, is below 6e-6 wherever the
+    result is finite."""
+    source = work if source is None else source
     log2e = _LOG2E.get(work.dtype)
     if log2e is None:
-        np.exp(work, out=work)
+        np.exp(source, out=work)
         return
-    np.multiply(work, log2e, out=work)
+    np.multiply(source, log2e, out=work)
     np.exp2(work, out=work)
+
+
+def _underflow_floor(dtype: np.dtype[Any], k: int) -> float:
+    """The smallest target logit for which the unshifted fast path is accurate.
+
+    Terms ``exp(z_j)`` below the dtype's normal range are rounded to multiples of its
+    smallest subnormal ``2^-149`` (float32) or ``2^-1074`` (float64). Scaled by
+    ``exp(-z_t)``, the ``k`` terms of a row then carry an absolute error of at most
+    ``k 2^-149 exp(-z_t)``; requiring that to stay below 1e-7 gives this floor.
+    """
+    tiny_exponent = 149 if dtype == np.float32 else 1074
+    return -float(np.log(1e-7) + tiny_exponent * np.log(2.0) - np.log(k))
 
 
 def block_index_nll(
@@ -236,31 +251,51 @@ def block_index_nll(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``logsumexp(z) - z_t`` and ``logsumexp(z)`` for each row and its target ``t``.
 
-    The fast path shifts each row by its target logit ``c = z_t`` instead of its
-    max, so no max pass is needed: ``lse - c = log1p(sum_{j != t} exp(z_j - c))``.
-    The sum never underflows to a wrong answer (a tiny sum is a tiny, exact loss,
-    and ``log1p`` keeps its digits) and overflows only when the loss exceeds ~88
-    (float32) or ~709 (float64). Rows where it is not finite -- such losses, and
-    NaN, +inf or -inf logits -- are recomputed exactly, max-shifted, in float64.
-    float32 uses ``exp2(x * log2(e))``, about twice as fast as ``exp`` in NumPy.
+    The loss needs only the difference, so no row is shifted at all:
+
+        lse - z_t = log1p(sum_{j != t} exp(z_j) * exp(-z_t)),
+
+    with ``exp(z_j)`` computed in the input's dtype (one pass over the block; float32
+    as ``exp2(z * log2(e))``, about twice as fast as NumPy's ``exp``), the target's own
+    term set to 0, and the rest summed and scaled in float64. ``log1p`` keeps full
+    relative accuracy for a confident prediction, where the sum is tiny. For float32
+    the error is below ~5e-6 relative (the rounding of ``z * log2(e)`` for ``|z| < 88``)
+    plus 1e-7 absolute (subnormal terms; :func:`_underflow_floor`).
+    Rows outside that range -- a logit above ~88 (float32) or ~709 (float64), a
+    target logit below the floor, NaN or infinite logits -- are recomputed exactly,
+    max-shifted, in float64.
     """
     m = block.shape[0]
     rows = np.arange(m)
     target_logit = block[rows, labels].astype(np.float64)
     work = scratch[:m]
     with np.errstate(invalid="ignore", over="ignore"):
-        np.subtract(block, block[rows, labels][:, None], out=work)
-        _exp_in_place(work)
-        work[rows, labels] = 0  # the target's own term, exp(0) = 1, is the 1 in log1p
-        nll = np.log1p(row_sums(work))
-    bad = ~(np.isfinite(nll) & np.isfinite(target_logit))
+        _exp_in_place(work, source=block)
+        work[rows, labels] = 0  # the target's own term is the 1 in log1p
+        nll = np.log1p(row_sums(work) * np.exp(-target_logit))
+    bad = ~np.isfinite(nll) | ~(target_logit >= _underflow_floor(block.dtype, block.shape[1]))
     with np.errstate(invalid="ignore"):
         lse = target_logit + nll
-    for row in np.flatnonzero(bad):  # rare: huge losses and non-finite logits
-        lse[row] = _exact_logsumexp(block[row])
-        with np.errstate(invalid="ignore"):
-            nll[row] = lse[row] - target_logit[row]
+    for row in np.flatnonzero(bad):  # rare: huge or tiny logits, non-finite logits
+        nll[row], lse[row] = _exact_index_nll(block[row], int(labels[row]))
     return nll, lse
+
+
+def _exact_index_nll(values: FloatArray, label: int) -> tuple[float, float]:
+    """``logsumexp(z) - z_t`` and ``logsumexp(z)`` of one row, max-shifted, in float64.
+
+    When the target is the max, its term is exactly 1 and the loss is ``log1p`` of
+    the others (full relative accuracy for a confident prediction); otherwise the
+    loss is at least log 2 and the plain form is accurate.
+    """
+    row = values.astype(np.float64)
+    lse = _exact_logsumexp(row)
+    target = row[label]
+    if not (np.isfinite(lse) and np.isfinite(target)) or target < row.max():
+        with np.errstate(invalid="ignore"):
+            return float(lse - target), lse
+    others = np.exp(np.delete(row, label) - target).sum()
+    return float(np.log1p(others)), lse
 
 
 def block_soft_nll(
