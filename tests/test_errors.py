@@ -160,6 +160,19 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ValueError,
         r"pos_weight must be non-negative",
     ),
+    (
+        "subnormal class_weight",
+        lambda: ce.cross_entropy(P, T, class_weight=[1.0, 5e-324, 1.0]),
+        ValueError,
+        r"class_weight must be 0 or within 4\.5e\+307 of its largest value and at least "
+        r"2\.2e-308 \(float64\); found 5e-324 at position \(1,\) \(use 0 to drop it\)",
+    ),
+    (
+        "sample weights spanning more than float32's range",
+        lambda: ce.cross_entropy(np.float32(P), T, sample_weight=[1e30, 1e-10]),
+        ValueError,
+        r"sample_weight must be 0 or within 8\.5e\+37 .* found 1\.0*\d*e-10 at position \(1,\)",
+    ),
     # scalars
     (
         "label smoothing above 1",

@@ -232,6 +232,7 @@ def scaled_to_max_one(weights: FloatArray) -> FloatArray:
 
 
 def _check_nonnegative_finite(weights: FloatArray, name: str) -> None:
+    """Weights: finite, non-negative, and 0 or normal numbers of a representable range."""
     if weights.size == 0:
         return
     finite = np.isfinite(weights)
@@ -246,6 +247,19 @@ def _check_nonnegative_finite(weights: FloatArray, name: str) -> None:
         raise ValueError(
             f"{name} must be non-negative; found {weights[where].item()!r} "
             f"at position {_describe_position(where)}"
+        )
+    # A weight below the dtype's normal range keeps only a few significant bits, and
+    # the weighted mean divides by a sum of weights: neither could be computed
+    # accurately. The mean also rescales the weights by their largest, so their range
+    # must fit the dtype too.
+    tiny = float(np.finfo(weights.dtype).tiny)
+    positive = weights[weights > 0]
+    if positive.size and (positive.min() < tiny or positive.min() < tiny * positive.max()):
+        where = tuple(np.argwhere(weights == positive.min())[0])
+        raise ValueError(
+            f"{name} must be 0 or within {1 / tiny:.1e} of its largest value and at least "
+            f"{tiny:.1e} ({weights.dtype}); found {weights[where].item()!r} at position "
+            f"{_describe_position(where)} (use 0 to drop it)"
         )
 
 

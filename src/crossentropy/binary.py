@@ -84,7 +84,8 @@ def binary_cross_entropy(
         If an input is not a real numeric array, or ``from_logits`` is not a bool.
     ValueError
         If the shapes differ; probabilities or labels are outside [0, 1] or NaN;
-        logits are NaN; weights are negative, not finite, or do not broadcast;
+        logits are NaN; weights are negative, not finite, subnormal (or further
+        below the largest weight than the dtype's range), or do not broadcast;
         ``label_smoothing`` is outside [0, 1]; ``reduction`` or ``base`` is invalid.
 
     See Also

@@ -243,9 +243,10 @@ def cross_entropy(
         If ``target``'s shape fits neither form; a class index is out of range (and is
         not ``ignore_index``); probabilities are negative, above 1, NaN, infinite or do
         not sum to 1; logits are NaN or ``+inf``, or a row is all ``-inf``; weights
-        have the wrong shape or are negative or not finite; ``label_smoothing`` is
-        outside [0, 1]; ``reduction`` is unknown; ``axis`` is out of range; the class
-        axis is empty; ``base`` is not positive or equals 1.
+        have the wrong shape, are negative or not finite, or are non-zero but below
+        the dtype's normal range (subnormal) or its range below the largest weight;
+        ``label_smoothing`` is outside [0, 1]; ``reduction`` is unknown; ``axis`` is
+        out of range; the class axis is empty; ``base`` is not positive or equals 1.
 
     See Also
     --------
