@@ -112,7 +112,7 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     # values of target
     (
-        "soft target above 1",
+        "soft target outside [0, 1]",
         lambda: ce.cross_entropy(P, np.array([[1.5, -0.5, 0.0], [1, 0, 0]])),
         ValueError,
         r"target must hold probabilities in \[0, 1\]; found -0.5",
