@@ -17,9 +17,11 @@ Conventions, applied at one visible line each:
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -59,11 +61,15 @@ class Rows:
         index = np.unravel_index(np.arange(start, stop), self.batch_shape)
         return self._array[index]
 
-    def spans(self, first: int = 0, last: int | None = None) -> Iterator[tuple[int, int]]:
-        stop = self.n if last is None else last
-        step = self.block_rows()
-        for start in range(first, stop, step):
-            yield start, min(start + step, stop)
+    def pick(self, labels: NDArray[np.intp]) -> NDArray[Any]:
+        """``array[..., labels]``: one entry per row, the row's entry at its label."""
+        if self._2d is None:
+            index = np.unravel_index(np.arange(self.n), self.batch_shape)
+            picked: NDArray[Any] = self._array[(*index, labels)]
+            return picked
+        if self._2d.flags.c_contiguous:  # flat offsets: about 2x faster than pairs
+            return self._2d.reshape(-1).take(np.arange(0, self.n * self.k, self.k) + labels)
+        return self._2d[np.arange(self.n), labels]
 
     def block_rows(self) -> int:
         return max(1, min(self.n, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize)))
@@ -97,38 +103,48 @@ Body = Callable[[int, int, FloatArray], None]
 
 
 def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
-    """Call ``body(start, stop, scratch)`` for every block of rows, in order within
-    each thread. The rows are split into one contiguous chunk per thread (NumPy's
-    ufuncs release the GIL); each thread has its own block-sized scratch buffer
-    (empty when ``dtype`` is None).
-    Bodies write only to their own rows of the outputs, so no locking is needed.
+    """Call ``body(start, stop, scratch)`` once for every block of rows.
+
+    Blocks are handed out one at a time from a shared counter to the calling thread
+    and up to ``threads - 1`` pool workers (NumPy's ufuncs release the GIL), so a
+    thread slowed down by another process simply takes fewer blocks. Each thread has
+    its own block-sized scratch buffer (empty when ``dtype`` is None). Every block
+    starts at a multiple of ``rows.block_rows()``, and bodies write only to their own
+    rows of the outputs, so no locking is needed and the results do not depend on
+    which thread ran which block.
     """
     global _pool
-    threads = min(_threads, rows.n * rows.k // MIN_ELEMENTS_PER_THREAD, rows.n)
+    step = rows.block_rows()
+    count = -(-rows.n // step)
+    threads = min(_threads, rows.n * rows.k // MIN_ELEMENTS_PER_THREAD, count)
+    tickets = itertools.count()  # next() on it is atomic under the GIL
+
+    def run() -> None:
+        shape = (step, rows.k) if dtype is not None else (0, 0)
+        scratch = np.empty(shape, dtype=dtype)
+        # Floating-point warnings are off in kernels: every inf/NaN they can produce
+        # is either the documented answer or detected and reported by the public
+        # function. (np.errstate is per thread, so it is set here, in the worker.)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            for ticket in tickets:
+                if ticket >= count:
+                    return
+                start = ticket * step
+                body(start, min(start + step, rows.n), scratch)
+
     if threads <= 1:
-        _run_chunk(rows, dtype, body, 0, rows.n)
+        run()
         return
-    step = -(-rows.n // threads)
-    step = -(-step // rows.block_rows()) * rows.block_rows()  # whole blocks per chunk
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=_threads, thread_name_prefix="crossentropy")
-    futures = [
-        _pool.submit(_run_chunk, rows, dtype, body, start, min(start + step, rows.n))
-        for start in range(0, rows.n, step)
-    ]
-    for future in futures:
-        future.result()  # re-raises a worker's exception here
-
-
-def _run_chunk(rows: Rows, dtype: np.dtype[Any] | None, body: Body, first: int, last: int) -> None:
-    shape = (rows.block_rows(), rows.k) if dtype is not None else (0, 0)
-    scratch = np.empty(shape, dtype=dtype)
-    # Floating-point warnings are off in kernels: every inf/NaN they can produce is
-    # either the documented answer or detected and reported by the public function.
-    # (np.errstate is per thread, so it is set here, in the worker.)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        for start, stop in rows.spans(first, last):
-            body(start, stop, scratch)
+    futures = [_pool.submit(run) for _ in range(threads - 1)]
+    try:
+        run()
+    finally:
+        for future in futures:
+            exception = future.exception()  # waits; a worker's error is raised below
+            if exception is not None:
+                raise exception
 
 
 # --- arithmetic with the 0 * inf = 0 convention ----------------------------------------
@@ -211,10 +227,16 @@ def row_sums(work: FloatArray) -> NDArray[np.float64]:
     """
     m, k = work.shape
     work = np.ascontiguousarray(work)  # a strided block is copied (block-sized)
-    pieces = next((d for d in range(64, 0, -1) if k % d == 0 and k // d >= 256), 1)
+    pieces = _row_pieces(k)
     partial = np.einsum("ij->i", work.reshape(m * pieces, k // pieces))
     sums: NDArray[np.float64] = partial.reshape(m, pieces).sum(axis=1, dtype=np.float64)
     return sums
+
+
+@cache
+def _row_pieces(k: int) -> int:
+    """The most segments (up to 64, each of at least 256 entries) a row of ``k`` splits into."""
+    return next((d for d in range(64, 0, -1) if k % d == 0 and k // d >= 256), 1)
 
 
 _LOG2E = {np.dtype(np.float32): np.float32(np.log2(np.e))}
@@ -246,8 +268,11 @@ def _underflow_floor(dtype: np.dtype[Any], k: int) -> float:
     return -float(np.log(1e-7) + tiny_exponent * np.log(2.0) - np.log(k))
 
 
-def block_index_nll(
-    block: FloatArray, labels: NDArray[np.intp], scratch: FloatArray
+BlockHook = Callable[[int, int, FloatArray], None]
+
+
+def index_nll_rows(
+    rows: Rows, labels: NDArray[np.intp], hook: BlockHook | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``logsumexp(z) - z_t`` and ``logsumexp(z)`` for each row and its target ``t``.
 
@@ -255,8 +280,8 @@ def block_index_nll(
 
         lse - z_t = log1p(sum_{j != t} exp(z_j) * exp(-z_t)),
 
-    with ``exp(z_j)`` computed in the input's dtype (one pass over the block; float32
-    as ``exp2(z * log2(e))``, about twice as fast as NumPy's ``exp``), the target's own
+    with ``exp(z_j)`` computed in the input's dtype (float32 as
+    ``exp2(z * log2(e))``, about twice as fast as NumPy's ``exp``), the target's own
     term set to 0, and the rest summed and scaled in float64. ``log1p`` keeps full
     relative accuracy for a confident prediction, where the sum is tiny. For float32
     the error is below ~5e-6 relative (the rounding of ``z * log2(e)`` for ``|z| < 88``)
@@ -264,21 +289,36 @@ def block_index_nll(
     Rows outside that range -- a logit above ~88 (float32) or ~709 (float64), a
     target logit below the floor, NaN or infinite logits -- are recomputed exactly,
     max-shifted, in float64.
+
+    Each block costs three passes (multiply, exp2, row sums) and one scatter; all
+    per-row work runs once over the whole batch afterwards, so small blocks pay little
+    Python overhead. ``hook(start, stop, block)``, if given, runs on each block while
+    it is in cache (label smoothing needs a second statistic of the logits).
     """
-    m, k = block.shape
-    flat = np.arange(0, m * k, k) + labels  # (row, label) as flat offsets: 2x faster
-    picked = block.reshape(-1).take(flat) if block.flags.c_contiguous else block.flat[flat]
-    target_logit = picked.astype(np.float64)
-    work = scratch[:m]
-    with np.errstate(invalid="ignore", over="ignore"):
+    n, k = rows.n, rows.k
+    step = rows.block_rows()
+    target_logit = rows.pick(labels).astype(np.float64)
+    # Where each target sits in its block's scratch, as a flat offset (blocks start
+    # at multiples of ``step``): one scatter per block, 2x faster than (row, col) pairs.
+    offsets = (np.arange(n) % step) * k + labels
+    sums = np.empty(n, dtype=np.float64)
+
+    def body(start: int, stop: int, scratch: FloatArray) -> None:
+        block = rows.block(start, stop)
+        work = scratch[: stop - start]
         _exp_in_place(work, source=block)
-        work.reshape(-1)[flat] = 0  # the target's own term is the 1 in log1p
-        nll = np.log1p(row_sums(work) * np.exp(-target_logit))
-    bad = ~np.isfinite(nll) | ~(target_logit >= _underflow_floor(block.dtype, block.shape[1]))
-    with np.errstate(invalid="ignore"):
+        work.reshape(-1)[offsets[start:stop]] = 0  # the target's own term is the 1 in log1p
+        sums[start:stop] = row_sums(work)
+        if hook is not None:
+            hook(start, stop, block)
+
+    for_each_block(rows, rows.dtype, body)
+    with np.errstate(invalid="ignore", over="ignore"):
+        nll = np.log1p(sums * np.exp(-target_logit))
         lse = target_logit + nll
-    for row in np.flatnonzero(bad):  # rare: huge or tiny logits, non-finite logits
-        nll[row], lse[row] = _exact_index_nll(block[row], int(labels[row]))
+    bad = ~np.isfinite(nll) | ~(target_logit >= _underflow_floor(rows.dtype, k))
+    for row in np.flatnonzero(bad).tolist():  # rare: huge or tiny logits, non-finite ones
+        nll[row], lse[row] = _exact_index_nll(rows.block(row, row + 1)[0], int(labels[row]))
     return nll, lse
 
 
@@ -438,16 +478,17 @@ def categorical_losses(
     ``target`` is class indices (with ignored entries already replaced by a valid
     index) or a :class:`Rows` of probabilities with their row sums ``target_sums``.
     """
+    if from_logits and not isinstance(target, Rows):
+        return _index_losses_from_logits(predicted, target, class_weight, smoothing, dtype)
     n, k = predicted.n, predicted.k
     loss = np.empty(n, dtype=dtype)
     lse_all = np.empty(n, dtype=np.float64) if from_logits else None
-    mean_weight = None if class_weight is None else class_weight.mean()
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = predicted.block(start, stop)
-        nll: FloatArray | None = None
         lse: FloatArray | None = None
         log_p: FloatArray | None = None
+        nll: FloatArray
         if from_logits and isinstance(target, Rows) and class_weight is None:
             assert target_sums is not None
             assert lse_all is not None
@@ -459,14 +500,11 @@ def categorical_losses(
                 nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
             loss[start:stop] = nll
             return
-        if from_logits and not isinstance(target, Rows):
-            nll, lse = block_index_nll(block, target[start:stop], scratch)
-        elif from_logits:
-            lse = block_logsumexp(block, scratch).astype(np.float64)
-        else:
+        if from_logits:
+            assert lse_all is not None
+            lse = lse_all[start:stop] = block_logsumexp(block, scratch)
+        elif isinstance(target, Rows) or smoothing:
             log_p = np.log(block, out=scratch[: stop - start])
-        if lse_all is not None and lse is not None:
-            lse_all[start:stop] = lse
         if isinstance(target, Rows):
             a = _effective_target(target.block(start, stop), class_weight, smoothing, dtype)
             if lse is not None:
@@ -477,28 +515,54 @@ def categorical_losses(
                 loss[start:stop] = -_dot0(a, log_p)
             return
         indices = target[start:stop]
-        if nll is None:
-            nll = -np.log(block[np.arange(stop - start), indices])
+        nll = -np.log(block[np.arange(stop - start), indices])
         if class_weight is not None:
             nll = _mul0(class_weight[indices], nll)
-        if smoothing:
-            # The uniform part of y' = (1 - eps) y + eps / k.
-            if lse is not None:
-                if class_weight is None:
-                    uniform = lse - block.mean(axis=1)
-                else:
-                    uniform = _mul0(mean_weight, lse) - _matvec0(block, class_weight) / k
+        if smoothing:  # the uniform part of y' = (1 - eps) y + eps / k
+            assert log_p is not None
+            if class_weight is None:
+                uniform = -log_p.mean(axis=1)
             else:
-                assert log_p is not None
-                if class_weight is None:
-                    uniform = -log_p.mean(axis=1)
-                else:
-                    uniform = -_matvec0(log_p, class_weight) / k
+                uniform = -_matvec0(log_p, class_weight) / k
             nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
         loss[start:stop] = nll
 
     for_each_block(predicted, dtype, body)
     return loss, lse_all
+
+
+def _index_losses_from_logits(
+    predicted: Rows,
+    target: NDArray[np.intp],
+    class_weight: FloatArray | None,
+    smoothing: float,
+    dtype: np.dtype[Any],
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`categorical_losses` for logits and class indices: the fast path."""
+    k = predicted.k
+    hook: BlockHook | None = None
+    if smoothing:
+        # The uniform part of y' = (1 - eps) y + eps / k needs the (weighted) mean
+        # logit of each row, taken while the block is in cache.
+        logit_means = np.empty(predicted.n, dtype=np.float64)
+
+        def hook(start: int, stop: int, block: FloatArray) -> None:
+            if class_weight is None:
+                logit_means[start:stop] = block.mean(axis=1)
+            else:
+                logit_means[start:stop] = _matvec0(block, class_weight) / k
+
+    nll64, lse = index_nll_rows(predicted, target, hook)
+    nll: FloatArray = nll64
+    if class_weight is not None:
+        nll = _mul0(class_weight[target], nll)
+    if smoothing:
+        if class_weight is None:
+            uniform = lse - logit_means
+        else:
+            uniform = _mul0(class_weight.mean(), lse) - logit_means
+        nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
+    return nll.astype(dtype, copy=False), lse
 
 
 def categorical_gradient(
