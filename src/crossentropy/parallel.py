@@ -12,8 +12,9 @@ __all__ = ["get_num_threads", "set_num_threads"]
 def set_num_threads(count: int) -> int:
     r"""Set how many threads the kernels may split a large batch over.
 
-    The rows of a batch are cut into one contiguous chunk per thread; NumPy's ufuncs
-    release the GIL, so the chunks run in parallel. Inputs under
+    The rows of a batch are cut into blocks of about 2 MiB, which the calling thread
+    and ``count - 1`` workers take one at a time until none is left; NumPy's ufuncs
+    release the GIL, so the blocks run in parallel. Inputs under
     $2^{21}$ elements per thread (8 MiB of float32) always run on the calling thread,
     so small calls never pay for a thread hand-off. Results do not depend on the
     setting: each row is computed the same way whichever thread computes it.
