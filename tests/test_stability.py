@@ -117,6 +117,9 @@ def test_softmax_of_huge_logits_float32() -> None:
 
 
 def _peak_extra_bytes(call: Any) -> int:
+    """Peak memory NumPy allocates during ``call``, including the scratch buffers the
+    kernels keep between calls (released first, so that they are counted)."""
+    _kernels.release_scratch()
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
@@ -166,7 +169,7 @@ def test_class_axis_in_the_middle_is_gathered_blockwise() -> None:
 def test_threads_give_identical_results(form: str) -> None:
     """Each row is computed the same way whichever thread computes it."""
     rng = np.random.default_rng(4)
-    z = rng.standard_normal((600, 8000), dtype=np.float32)  # 4.8M elements: 2 chunks
+    z = rng.standard_normal((600, 8000), dtype=np.float32)  # 4.8M elements: 2 threads
     labels = rng.integers(0, 8000, size=600)
     calls = {
         "index": lambda: ce.cross_entropy(z, labels, from_logits=True, reduction="none"),
@@ -181,6 +184,40 @@ def test_threads_give_identical_results(form: str) -> None:
         assert_array_equal(calls[form](), single)
     finally:
         ce.set_num_threads(previous)
+
+
+def test_scratch_is_kept_between_calls() -> None:
+    """The second call reuses the first one's block buffer instead of allocating (and
+    page-faulting) a new one, and still gets the same answer."""
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((256, 4000), dtype=np.float32)  # 4 MiB: two blocks, one thread
+    labels = rng.integers(0, 4000, size=256)
+    previous = ce.set_num_threads(1)
+    try:
+        first_peak = _peak_extra_bytes(lambda: ce.cross_entropy(z, labels, from_logits=True))
+        first = ce.cross_entropy(z, labels, from_logits=True, reduction="none")
+        tracemalloc.start()
+        try:
+            again = ce.cross_entropy(z, labels, from_logits=True, reduction="none")
+            second_peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    finally:
+        ce.set_num_threads(previous)
+    assert first_peak > _kernels.BLOCK_BYTES  # the first call allocated a block buffer
+    assert second_peak < _kernels.BLOCK_BYTES // 2  # the second one did not
+    assert_array_equal(again, first)
+
+
+def test_nested_scratch_use_gets_its_own_buffer() -> None:
+    """A kept buffer in use is never handed out twice."""
+    shape = (4, 1000)
+    with _kernels._scratch(shape, np.dtype(np.float32)) as outer:
+        outer.fill(1.0)
+        with _kernels._scratch(shape, np.dtype(np.float32)) as inner:
+            inner.fill(2.0)
+            assert not np.shares_memory(outer, inner)
+        assert np.all(outer == 1.0)
 
 
 def test_thread_setting_is_validated() -> None:

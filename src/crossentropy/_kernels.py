@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -54,6 +56,12 @@ class Rows:
             self._2d = np.reshape(array, (self.n, self.k), copy=False)
         except ValueError:
             self._2d = None
+        # Fixed here, so that every pass over these rows cuts the same blocks.
+        self.threads: int = max(1, min(_threads, self.n * self.k // MIN_ELEMENTS_PER_THREAD))
+        step = BLOCK_BYTES // max(1, self.k * self.dtype.itemsize)
+        if self.threads > 1:  # enough blocks for every thread to get several
+            step = min(step, -(-self.n // (BLOCKS_PER_THREAD * self.threads)))
+        self.step: int = max(1, min(self.n, step))
 
     def block(self, start: int, stop: int) -> NDArray[Any]:
         if self._2d is not None:
@@ -61,38 +69,57 @@ class Rows:
         index = np.unravel_index(np.arange(start, stop), self.batch_shape)
         return self._array[index]
 
-    def pick(self, labels: NDArray[np.intp]) -> NDArray[Any]:
-        """``array[..., labels]``: one entry per row, the row's entry at its label."""
+    def pick(self, labels: NDArray[np.intp], flat: NDArray[np.intp]) -> NDArray[Any]:
+        """``array[..., labels]``: each row's entry at its label; ``flat`` holds the
+        same positions as offsets into the ``(n, k)`` rows, ``row * k + label``."""
         if self._2d is None:
             index = np.unravel_index(np.arange(self.n), self.batch_shape)
             picked: NDArray[Any] = self._array[(*index, labels)]
             return picked
-        if self._2d.flags.c_contiguous:  # flat offsets: about 2x faster than pairs
-            return self._2d.reshape(-1).take(np.arange(0, self.n * self.k, self.k) + labels)
+        if self._2d.flags.c_contiguous:
+            return self._2d.reshape(-1).take(flat)
         return self._2d[np.arange(self.n), labels]
-
-    def block_rows(self) -> int:
-        return max(1, min(self.n, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize)))
 
 
 # --- threads ----------------------------------------------------------------------
 
-#: Work below this many elements runs on the calling thread: a pool hand-off costs
-#: tens of microseconds, more than the work itself.
-MIN_ELEMENTS_PER_THREAD = 1 << 21
+#: Work below this many elements per thread runs on the calling thread: a pool
+#: hand-off costs tens of microseconds, more than the work itself (measured).
+MIN_ELEMENTS_PER_THREAD = 1 << 18
+
+#: Small inputs are cut into at least this many blocks per thread, so that the
+#: threads finish together (blocks are handed out one at a time).
+BLOCKS_PER_THREAD = 2
 
 _threads = max(1, min(2, os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
 
 
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
 def set_threads(count: int) -> int:
-    """Set how many threads the kernels may use; return the previous setting."""
-    global _threads, _pool
+    """Set how many threads the kernels may use; return the previous setting.
+
+    The pool only grows: a smaller setting leaves workers idle rather than
+    restarting them (and their kept scratch buffers) when it is raised again."""
+    global _threads
     previous, _threads = _threads, count
-    if _pool is not None and count != previous:
-        _pool.shutdown(wait=True)
-        _pool = None
     return previous
+
+
+def _workers(count: int) -> ThreadPoolExecutor:
+    """The pool, with at least ``count`` workers."""
+    global _pool, _pool_size
+    with _pool_lock:  # callers on several threads may ask at once
+        if _pool is None or _pool_size < count:
+            if _pool is not None:
+                _pool.shutdown(wait=True)
+                _kept.clear()  # the old workers' buffers
+            _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="crossentropy")
+            _pool_size = count
+        return _pool
 
 
 def get_threads() -> int:
@@ -102,6 +129,56 @@ def get_threads() -> int:
 Body = Callable[[int, int, FloatArray], None]
 
 
+class _Kept:
+    """A thread's scratch buffer, kept between calls."""
+
+    def __init__(self, nbytes: int) -> None:
+        raw = np.empty(nbytes + 64, dtype=np.uint8)
+        skip = -raw.ctypes.data % 64  # start on a cache line, as SIMD loops prefer
+        self.buffer = raw[skip : skip + nbytes]
+        self.busy = False
+
+
+#: Scratch buffers kept between calls, one per thread (by thread id), each at most
+#: ``2 * BLOCK_BYTES`` (a block computed in float32 from float16 input is twice the
+#: block's size).
+_kept: dict[int, _Kept] = {}
+
+
+def release_scratch() -> None:
+    """Drop the kept scratch buffers (the memory tests and benchmarks do this so that
+    the scratch counts in the peak they measure). Not for use during a call."""
+    _kept.clear()
+
+
+@contextmanager
+def _scratch(shape: tuple[int, int], dtype: np.dtype[Any] | None) -> Iterator[FloatArray]:
+    """A ``shape`` array of ``dtype`` (uninitialised), carved from this thread's kept
+    buffer when it is free.
+
+    Memory the process has not touched yet costs a page fault per 4 KiB on first
+    write: about 1 ms per 2 MiB block on a virtual machine, as much as the arithmetic
+    on that block. Keeping each thread's block-sized buffer avoids it on every call
+    after the first. Larger requests, and nested use, get a fresh array.
+    """
+    nbytes = shape[0] * shape[1] * (0 if dtype is None else dtype.itemsize)
+    if dtype is None or nbytes > 2 * BLOCK_BYTES:
+        yield np.empty(shape, dtype=dtype)
+        return
+    key = threading.get_ident()
+    kept = _kept.get(key)
+    if kept is not None and kept.busy:
+        yield np.empty(shape, dtype=dtype)
+        return
+    if kept is None or kept.buffer.nbytes < nbytes:
+        kept = _kept[key] = _Kept(BLOCK_BYTES if nbytes <= BLOCK_BYTES else 2 * BLOCK_BYTES)
+    kept.busy = True
+    try:
+        yield kept.buffer[:nbytes].view(dtype).reshape(shape)
+    finally:
+        kept.busy = False
+
+
 def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
     """Call ``body(start, stop, scratch)`` once for every block of rows.
 
@@ -109,23 +186,24 @@ def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
     and up to ``threads - 1`` pool workers (NumPy's ufuncs release the GIL), so a
     thread slowed down by another process simply takes fewer blocks. Each thread has
     its own block-sized scratch buffer (empty when ``dtype`` is None). Every block
-    starts at a multiple of ``rows.block_rows()``, and bodies write only to their own
+    starts at a multiple of ``rows.step``, and bodies write only to their own
     rows of the outputs, so no locking is needed and the results do not depend on
     which thread ran which block.
     """
-    global _pool
-    step = rows.block_rows()
+    step = rows.step
     count = -(-rows.n // step)
-    threads = min(_threads, rows.n * rows.k // MIN_ELEMENTS_PER_THREAD, count)
+    threads = min(rows.threads, count)
     tickets = itertools.count()  # next() on it is atomic under the GIL
 
     def run() -> None:
         shape = (step, rows.k) if dtype is not None else (0, 0)
-        scratch = np.empty(shape, dtype=dtype)
         # Floating-point warnings are off in kernels: every inf/NaN they can produce
         # is either the documented answer or detected and reported by the public
         # function. (np.errstate is per thread, so it is set here, in the worker.)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        with (
+            _scratch(shape, dtype) as scratch,
+            np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"),
+        ):
             for ticket in tickets:
                 if ticket >= count:
                     return
@@ -135,9 +213,8 @@ def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
     if threads <= 1:
         run()
         return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_threads, thread_name_prefix="crossentropy")
-    futures = [_pool.submit(run) for _ in range(threads - 1)]
+    pool = _workers(threads - 1)
+    futures = [pool.submit(run) for _ in range(threads - 1)]
     try:
         run()
     finally:
@@ -229,6 +306,9 @@ def row_sums(work: FloatArray) -> NDArray[np.float64]:
     work = np.ascontiguousarray(work)  # a strided block is copied (block-sized)
     pieces = _row_pieces(k)
     partial = np.einsum("ij->i", work.reshape(m * pieces, k // pieces))
+    if pieces == 1:
+        whole: NDArray[np.float64] = partial.astype(np.float64)
+        return whole
     sums: NDArray[np.float64] = partial.reshape(m, pieces).sum(axis=1, dtype=np.float64)
     return sums
 
@@ -296,29 +376,36 @@ def index_nll_rows(
     it is in cache (label smoothing needs a second statistic of the logits).
     """
     n, k = rows.n, rows.k
-    step = rows.block_rows()
-    target_logit = rows.pick(labels).astype(np.float64)
-    # Where each target sits in its block's scratch, as a flat offset (blocks start
-    # at multiples of ``step``): one scatter per block, 2x faster than (row, col) pairs.
-    offsets = (np.arange(n) % step) * k + labels
+    # Each target as a flat offset into the (n, k) rows: one gather, and one scatter
+    # per block (offset by the block's start), 2x faster than (row, column) pairs.
+    flat = np.arange(0, n * k, k)
+    flat += labels
+    target_logit = rows.pick(labels, flat).astype(np.float64)
     sums = np.empty(n, dtype=np.float64)
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = rows.block(start, stop)
         work = scratch[: stop - start]
         _exp_in_place(work, source=block)
-        work.reshape(-1)[offsets[start:stop]] = 0  # the target's own term is the 1 in log1p
+        local = flat[start:stop] - start * k if start else flat[:stop]
+        work.reshape(-1)[local] = 0  # the target's own term is the 1 in log1p
         sums[start:stop] = row_sums(work)
         if hook is not None:
             hook(start, stop, block)
 
     for_each_block(rows, rows.dtype, body)
     with np.errstate(invalid="ignore", over="ignore"):
-        nll = np.log1p(sums * np.exp(-target_logit))
+        nll = np.negative(target_logit)
+        np.exp(nll, out=nll)
+        nll *= sums
+        np.log1p(nll, out=nll)
         lse = target_logit + nll
-    bad = ~np.isfinite(nll) | ~(target_logit >= _underflow_floor(rows.dtype, k))
-    for row in np.flatnonzero(bad).tolist():  # rare: huge or tiny logits, non-finite ones
-        nll[row], lse[row] = _exact_index_nll(rows.block(row, row + 1)[0], int(labels[row]))
+    accurate = target_logit >= _underflow_floor(rows.dtype, k)
+    accurate &= np.isfinite(nll)
+    if not accurate.all():  # rare: huge or tiny logits, non-finite logits
+        for row in np.flatnonzero(~accurate).tolist():
+            block = rows.block(row, row + 1)[0]
+            nll[row], lse[row] = _exact_index_nll(block, int(labels[row]))
     return nll, lse
 
 
