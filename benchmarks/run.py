@@ -1,8 +1,9 @@
 """Benchmark: mean cross-entropy from logits, against PyTorch, JAX/optax, scikit-learn.
 
 Run it with ``make bench`` (or ``python benchmarks/run.py``). For every shape and case
-it first checks that all contenders agree with a float64 reference, then times each
-one (median of several calls after a warm-up) and measures its peak extra memory. It
+it first checks that all contenders agree with a float64 reference, then times them
+in interleaved rounds (every contender once per round; the median over rounds) and
+measures each one's peak extra memory. It
 prints a table and writes ``benchmarks/results.json`` (with the machine's description)
 and ``benchmarks/chart.json`` (the chart on the docs' Performance page).
 
@@ -98,17 +99,28 @@ def peak_extra_memory(call: Callable[[], Any], numpy_only: bool) -> tuple[float,
     return max(0, _rss_kib("VmHWM") - before) / 1024, "peak RSS"
 
 
-def median_seconds(call: Callable[[], Any], repeats: int, budget: float = 0.5) -> float:
-    """Median time of ``call``: at least ``repeats`` calls after a warm-up, more for
-    fast calls (until ``budget`` seconds, at most 500), whose times vary most on a
-    shared machine."""
-    call()  # warm-up (and jit compilation)
-    times: list[float] = []
-    while len(times) < repeats or (sum(times) < budget and len(times) < 500):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def median_seconds(
+    calls: dict[str, Callable[[], Any]], rounds: int, budget: float = 1.0
+) -> dict[str, float]:
+    """Median time of each call, measured in interleaved rounds.
+
+    Each round times every call once, starting from a different one each time, so
+    that the load of a shared machine falls on all contenders alike (their ratios
+    are then far steadier than back-to-back blocks of repeats). Fast calls get
+    extra rounds, until ``budget`` seconds per round-set or at most 300 rounds.
+    """
+    for call in calls.values():
+        call()  # warm-up (and jit compilation)
+    names = list(calls)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    done = 0
+    while done < rounds or (done < 300 and sum(map(sum, times.values())) < budget):
+        for name in names[done % len(names) :] + names[: done % len(names)]:
+            start = time.perf_counter()
+            calls[name]()
+            times[name].append(time.perf_counter() - start)
+        done += 1
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def reference(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -242,15 +254,18 @@ def main() -> int:
         z = (rng.standard_normal((n, v), dtype=np.float32) * 3).astype(dtype)
         labels = rng.integers(0, v, size=n)
         expected_rows = reference(z, labels)
-        read_once = median_seconds(lambda z=z: np.maximum.reduce(z, axis=None), 9)
-        repeats = 3 if args.quick else (5 if z.nbytes > 100e6 else 11)
+        read_once = median_seconds({"read": lambda z=z: np.maximum.reduce(z, axis=None)}, 9)
+        read_once_s = read_once["read"]
+        rounds = 3 if args.quick else (9 if z.nbytes > 100e6 else 21)
         for case in CASES:
             one_hot = None
             if case == "one-hot-mean":
                 one_hot = np.zeros((n, v), dtype=dtype)
                 one_hot[np.arange(n), labels] = 1
             expected = expected_rows if case == "labels-none" else expected_rows.mean()
-            for name, (call, numpy_only) in contenders(case, z, labels, one_hot).items():
+            found = contenders(case, z, labels, one_hot)
+            errors = {}
+            for name, (call, _) in found.items():
                 got = np.asarray(call(), dtype=np.float64)
                 # Agreement, not accuracy (that is tested in tests/test_stability.py): a
                 # float32 implementation may be off by ~1e-4 relative on small losses.
@@ -259,7 +274,10 @@ def main() -> int:
                 if error > tolerance:
                     print(f"!! {name} disagrees on {n}x{v} {dtype_name} {case}: {error:.2e}")
                     return 1
-                seconds = median_seconds(call, repeats)
+                errors[name] = error
+            timings = median_seconds({name: call for name, (call, _) in found.items()}, rounds)
+            for name, (call, numpy_only) in found.items():
+                seconds = timings[name]
                 peak, method = peak_extra_memory(call, numpy_only)
                 row = Row(
                     shape=f"{n}x{v}",
@@ -268,10 +286,10 @@ def main() -> int:
                     contender=name,
                     median_ms=seconds * 1e3,
                     elements_per_ns=z.size / (seconds * 1e9),
-                    x_read_once=seconds / read_once,
+                    x_read_once=seconds / read_once_s,
                     peak_extra_mib=peak,
                     memory_method=method,
-                    max_rel_error=error,
+                    max_rel_error=errors[name],
                 )
                 rows.append(row)
                 print(
@@ -280,7 +298,7 @@ def main() -> int:
                     f" {peak:8.1f} MiB ({method})",
                     flush=True,
                 )
-            del one_hot
+            del one_hot, found
             gc.collect()
         rows.append(
             Row(
@@ -288,8 +306,8 @@ def main() -> int:
                 dtype_name,
                 "read-once",
                 "np.maximum.reduce",
-                read_once * 1e3,
-                z.size / (read_once * 1e9),
+                read_once_s * 1e3,
+                z.size / (read_once_s * 1e9),
                 1.0,
                 0.0,
                 "none",

@@ -83,6 +83,22 @@ def test_index_targets_and_their_one_hot_encoding_agree(
     assert_allclose(by_index, by_one_hot, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_a_nearly_one_hot_float_target_is_not_taken_for_one_hot(dtype: Any) -> None:
+    """1 + 1e-10 rounds to 1, so a sum of 1 and a max of 1 do not make a row one-hot:
+    the tiny mass on a masked class (logit -inf) still makes the loss infinite."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    target = np.array([[1.0, tiny, 0.0], [0.0, 1.0, 0.0]], dtype=dtype)
+    z = np.array([[0.0, -np.inf, 0.0], [0.0, 0.0, 0.0]], dtype=dtype)
+    losses = ce.cross_entropy(z, target, from_logits=True, reduction="none")
+    assert losses[0] == np.inf
+    assert_allclose(losses[1], np.log(3), rtol=1e-3)
+    # An exactly one-hot batch, -0.0 entries included, still gets the same answer.
+    exact = np.array([[1.0, 0.0, -0.0]], dtype=dtype)
+    got = ce.cross_entropy(np.array([[0.0, -np.inf, 0.0]], dtype=dtype), exact, from_logits=True)
+    assert_allclose(got, np.log(2), rtol=1e-3)
+
+
 @given(problems(logits=True))
 def test_logits_and_their_softmax_give_the_same_loss(problem: dict[str, Any]) -> None:
     from_probs = {**problem, "predicted": ce.softmax(problem["predicted"]), "from_logits": False}

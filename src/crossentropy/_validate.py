@@ -144,10 +144,17 @@ class RowStats(NamedTuple):
     sums: NDArray[np.float64]  # each row's sum, the batch shape
     top: NDArray[np.intp]  # each row's argmax
     top_value: NDArray[np.float64]  # each row's max
+    nonzero: int | None  # entries whose bits are not all 0 (floats only)
 
     def is_one_hot(self) -> bool:
-        """Every row is exactly one-hot: max 1 and sum 1, so all other entries are 0."""
-        return bool(np.all(self.top_value == 1.0) and np.all(self.sums == 1.0))
+        """Every row is exactly one-hot: its max is 1 and every other entry is 0.
+
+        For integers, max 1 and sum 1 say so. A float sum of 1 does not: 1 + 1e-10
+        rounds to 1 in float32. There, one entry per row (the max) must be the only
+        one that is not +0.0 (a -0.0 entry merely sends the batch down the general
+        path, with the same result)."""
+        one_each = self.nonzero is None or self.nonzero == self.top.size
+        return bool(one_each and np.all(self.top_value == 1.0) and np.all(self.sums == 1.0))
 
 
 def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowStats:
@@ -164,15 +171,19 @@ def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowSta
     sums = np.empty(view.n, dtype=np.float64)
     top = np.empty(view.n, dtype=np.intp)
     top_value = np.empty(view.n, dtype=np.float64)
-    lows = np.full(view.n, np.inf)  # per-row slots written only at each block's first row
+    # Per-block results, in the slot of each block's first row.
+    lows = np.full(view.n, np.inf)
+    nonzero = np.zeros(view.n, dtype=np.int64)
+    bits = np.dtype(f"i{rows.dtype.itemsize}") if rows.dtype.kind == "f" else None
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = view.block(start, stop)
         lows[start] = block.min()  # NaN propagates through min and argmax: caught below
         top[start:stop] = block.argmax(axis=1)
         top_value[start:stop] = block[np.arange(stop - start), top[start:stop]]
-        if block.dtype.kind == "f":
+        if bits is not None:
             sums[start:stop] = row_sums(block)  # float64 totals of float segments: fast
+            nonzero[start] = np.count_nonzero(block.view(bits))  # 5x faster than on floats
         else:
             sums[start:stop] = block.sum(axis=1, dtype=np.float64)  # integers: exact
 
@@ -191,7 +202,7 @@ def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowSta
             f"position {_describe_position(first)} sums to {shaped[first]:.6g} "
             f"(tolerance {tol:.1e}){hint}"
         )
-    return RowStats(sums, top, top_value)
+    return RowStats(sums, top, top_value, None if bits is None else int(nonzero.sum()))
 
 
 def check_class_weight(
