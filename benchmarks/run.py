@@ -20,6 +20,7 @@ import gc
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -104,18 +105,21 @@ def median_seconds(
 ) -> dict[str, float]:
     """Median time of each call, measured in interleaved rounds.
 
-    Each round times every call once, starting from a different one each time, so
-    that the load of a shared machine falls on all contenders alike (their ratios
-    are then far steadier than back-to-back blocks of repeats). Fast calls get
-    extra rounds, until ``budget`` seconds per round-set or at most 300 rounds.
+    Each round times every call once, in a new random order, so that the load of a
+    shared machine, and whatever a call leaves behind (PyTorch's OpenMP threads spin
+    for a while after each call), fall on all contenders alike; their ratios are then
+    far steadier than with back-to-back blocks of repeats. Fast calls get extra
+    rounds, until ``budget`` seconds in all or at most 300 rounds.
     """
     for call in calls.values():
         call()  # warm-up (and jit compilation)
     names = list(calls)
+    order = random.Random(0)
     times: dict[str, list[float]] = {name: [] for name in names}
     done = 0
     while done < rounds or (done < 300 and sum(map(sum, times.values())) < budget):
-        for name in names[done % len(names) :] + names[: done % len(names)]:
+        order.shuffle(names)
+        for name in names:
             start = time.perf_counter()
             calls[name]()
             times[name].append(time.perf_counter() - start)
