@@ -2,8 +2,8 @@
 
 Run it with ``make bench`` (or ``python benchmarks/run.py``). For every shape and case
 it first checks that all contenders agree with a float64 reference, then times them
-in interleaved rounds (every contender once per round; the median over rounds) and
-measures each one's peak extra memory. It
+in three rounds (every contender a few calls per round, in a new order each round;
+the median over all calls) and measures each one's peak extra memory. It
 prints a table and writes ``benchmarks/results.json`` (with the machine's description)
 and ``benchmarks/chart.json`` (the chart on the docs' Performance page).
 
@@ -101,29 +101,29 @@ def peak_extra_memory(call: Callable[[], Any], numpy_only: bool) -> tuple[float,
 
 
 def median_seconds(
-    calls: dict[str, Callable[[], Any]], rounds: int, budget: float = 1.0
+    calls: dict[str, Callable[[], Any]], repeats: int, rounds: int = 3, budget: float = 0.3
 ) -> dict[str, float]:
-    """Median time of each call, measured in interleaved rounds.
+    """Median time of each call over ``rounds`` rounds.
 
-    Each round times every call once, in a new random order, so that the load of a
-    shared machine, and whatever a call leaves behind (PyTorch's OpenMP threads spin
-    for a while after each call), fall on all contenders alike; their ratios are then
-    far steadier than with back-to-back blocks of repeats. Fast calls get extra
-    rounds, until ``budget`` seconds in all or at most 300 rounds.
+    In each round every contender, in a new random order, makes one untimed warm-up
+    call and then ``repeats`` timed calls (more for fast calls: until ``budget``
+    seconds, at most 300), so each is timed in its steady state, as in a training
+    loop, while a slow spell of a shared machine is spread over all of them instead
+    of falling on one. The median is taken over all the timed calls.
     """
-    for call in calls.values():
-        call()  # warm-up (and jit compilation)
     names = list(calls)
     order = random.Random(0)
     times: dict[str, list[float]] = {name: [] for name in names}
-    done = 0
-    while done < rounds or (done < 300 and sum(map(sum, times.values())) < budget):
+    for _ in range(rounds):
         order.shuffle(names)
         for name in names:
-            start = time.perf_counter()
-            calls[name]()
-            times[name].append(time.perf_counter() - start)
-        done += 1
+            calls[name]()  # warm-up (and, the first time, jit compilation)
+            spent: list[float] = []
+            while len(spent) < repeats or (sum(spent) < budget and len(spent) < 300):
+                start = time.perf_counter()
+                calls[name]()
+                spent.append(time.perf_counter() - start)
+            times[name] += spent
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -258,9 +258,9 @@ def main() -> int:
         z = (rng.standard_normal((n, v), dtype=np.float32) * 3).astype(dtype)
         labels = rng.integers(0, v, size=n)
         expected_rows = reference(z, labels)
-        read_once = median_seconds({"read": lambda z=z: np.maximum.reduce(z, axis=None)}, 9)
+        read_once = median_seconds({"read": lambda z=z: np.maximum.reduce(z, axis=None)}, 5)
         read_once_s = read_once["read"]
-        rounds = 3 if args.quick else (9 if z.nbytes > 100e6 else 21)
+        repeats = 1 if args.quick else (3 if z.nbytes > 100e6 else 7)
         for case in CASES:
             one_hot = None
             if case == "one-hot-mean":
@@ -279,7 +279,7 @@ def main() -> int:
                     print(f"!! {name} disagrees on {n}x{v} {dtype_name} {case}: {error:.2e}")
                     return 1
                 errors[name] = error
-            timings = median_seconds({name: call for name, (call, _) in found.items()}, rounds)
+            timings = median_seconds({name: call for name, (call, _) in found.items()}, repeats)
             for name, (call, numpy_only) in found.items():
                 seconds = timings[name]
                 peak, method = peak_extra_memory(call, numpy_only)
