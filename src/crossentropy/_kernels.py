@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +35,10 @@ FloatArray = NDArray[np.floating[Any]]
 #: while amortising the per-block Python overhead (measured; see the docs'
 #: Performance page).
 BLOCK_BYTES = 2 * 1024 * 1024
+
+#: Rows of one block, at most: the per-row temporaries of a block then stay small
+#: (64 KiB of float64), and memory the allocator recycles is not page-faulted again.
+MAX_BLOCK_ROWS = 8192
 
 
 class Rows:
@@ -58,7 +62,7 @@ class Rows:
             self._2d = None
         # Fixed here, so that every pass over these rows cuts the same blocks.
         self.threads: int = max(1, min(_threads, self.n * self.k // MIN_ELEMENTS_PER_THREAD))
-        step = BLOCK_BYTES // max(1, self.k * self.dtype.itemsize)
+        step = min(MAX_BLOCK_ROWS, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize))
         if self.threads > 1:  # enough blocks for every thread to get several
             step = min(step, -(-self.n // (BLOCKS_PER_THREAD * self.threads)))
         self.step: int = max(1, min(self.n, step))
@@ -68,17 +72,6 @@ class Rows:
             return self._2d[start:stop]
         index = np.unravel_index(np.arange(start, stop), self.batch_shape)
         return self._array[index]
-
-    def pick(self, labels: NDArray[np.intp], flat: NDArray[np.intp]) -> NDArray[Any]:
-        """``array[..., labels]``: each row's entry at its label; ``flat`` holds the
-        same positions as offsets into the ``(n, k)`` rows, ``row * k + label``."""
-        if self._2d is None:
-            index = np.unravel_index(np.arange(self.n), self.batch_shape)
-            picked: NDArray[Any] = self._array[(*index, labels)]
-            return picked
-        if self._2d.flags.c_contiguous:
-            return self._2d.reshape(-1).take(flat)
-        return self._2d[np.arange(self.n), labels]
 
 
 # --- threads ----------------------------------------------------------------------
@@ -350,11 +343,29 @@ def _underflow_floor(dtype: np.dtype[Any], k: int) -> float:
 
 BlockHook = Callable[[int, int, FloatArray], None]
 
+#: Blocks of at least this many rows finish their per-row work (a dozen NumPy calls)
+#: themselves, so that no batch-sized temporary is made; for blocks of fewer rows
+#: the calls would cost more than the rows, and the per-row work runs once per batch.
+PER_BLOCK_ROWS = 1024
+
+
+class IndexNll(NamedTuple):
+    """What :func:`index_nll_rows` learns besides the arrays it fills."""
+
+    total: float  # sum of the per-row losses, in float64
+    undefined: tuple[int, float] | None  # first row whose log-sum-exp is not finite
+
 
 def index_nll_rows(
-    rows: Rows, labels: NDArray[np.intp], hook: BlockHook | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``logsumexp(z) - z_t`` and ``logsumexp(z)`` for each row and its target ``t``.
+    rows: Rows,
+    labels: NDArray[np.intp],
+    *,
+    losses: FloatArray | None = None,
+    lse: NDArray[np.float64] | None = None,
+    hook: BlockHook | None = None,
+) -> IndexNll:
+    """``logsumexp(z) - z_t`` for each row and its target ``t``: written to ``losses``
+    (if given), with each row's ``logsumexp(z)`` in ``lse`` (if given), and summed.
 
     The loss needs only the difference, so no row is shifted at all:
 
@@ -370,43 +381,79 @@ def index_nll_rows(
     target logit below the floor, NaN or infinite logits -- are recomputed exactly,
     max-shifted, in float64.
 
-    Each block costs three passes (multiply, exp2, row sums) and one scatter; all
-    per-row work runs once over the whole batch afterwards, so small blocks pay little
-    Python overhead. ``hook(start, stop, block)``, if given, runs on each block while
-    it is in cache (label smoothing needs a second statistic of the logits).
+    Each block costs three passes (multiply, exp2, row sums) and one scatter. The
+    per-row work runs per block when blocks have many rows (small ``k``), and once
+    over the batch otherwise (:data:`PER_BLOCK_ROWS`). A mean or sum needs only
+    ``total``: then, for small ``k``, nothing batch-sized is allocated at all (fresh
+    memory costs a page fault per 4 KiB, which at 10 classes is as much as the
+    arithmetic). ``hook(start, stop, block)``, if given, runs on each block while it
+    is in cache (label smoothing needs a second statistic of the logits).
     """
-    n, k = rows.n, rows.k
-    # Each target as a flat offset into the (n, k) rows: one gather, and one scatter
-    # per block (offset by the block's start), 2x faster than (row, column) pairs.
-    flat = np.arange(0, n * k, k)
-    flat += labels
-    target_logit = rows.pick(labels, flat).astype(np.float64)
-    sums = np.empty(n, dtype=np.float64)
+    n, k, step = rows.n, rows.k, rows.step
+    floor = _underflow_floor(rows.dtype, k)
+    offsets = np.arange(0, min(step, n) * k, k)  # each row's start in a block
+    partial = np.zeros(max(1, -(-n // step)))  # per-block totals
+    undefined: list[tuple[int, float]] = []
+    per_block = step >= PER_BLOCK_ROWS
+    if not per_block:
+        target_logits = np.empty(n, dtype=rows.dtype)
+        sums = np.empty(n, dtype=np.float64)
+
+    def finish(start: int, target_logit: FloatArray, row_sum: NDArray[np.float64]) -> float:
+        """The per-row part, for rows ``start:start + len(row_sum)``."""
+        stop = start + row_sum.shape[0]
+        t = target_logit.astype(np.float64)
+        nll = np.negative(t)
+        np.exp(nll, out=nll)
+        nll *= row_sum
+        np.log1p(nll, out=nll)
+        row_lse = None if lse is None else np.add(t, nll, out=lse[start:stop])
+        accurate = t >= floor
+        accurate &= np.isfinite(nll)
+        if not accurate.all():  # rare: huge or tiny logits, non-finite logits
+            for i in np.flatnonzero(~accurate).tolist():
+                row = start + i
+                nll[i], exact_lse = _exact_index_nll(rows.block(row, row + 1)[0], int(labels[row]))
+                if row_lse is not None:
+                    row_lse[i] = exact_lse
+                if not np.isfinite(exact_lse):
+                    undefined.append((row, exact_lse))
+        if losses is not None:
+            losses[start:stop] = nll
+        return float(nll.sum())
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = rows.block(start, stop)
         work = scratch[: stop - start]
         _exp_in_place(work, source=block)
-        local = flat[start:stop] - start * k if start else flat[:stop]
+        # Each target as a flat offset into the block: one gather and one scatter,
+        # 2x faster than (row, column) pairs.
+        local = offsets[: stop - start] + labels[start:stop]
+        target_logit = _take_flat(block, local)
         work.reshape(-1)[local] = 0  # the target's own term is the 1 in log1p
-        sums[start:stop] = row_sums(work)
+        row_sum = row_sums(work)
         if hook is not None:
             hook(start, stop, block)
+        if per_block:
+            partial[start // step] = finish(start, target_logit, row_sum)
+        else:
+            target_logits[start:stop] = target_logit
+            sums[start:stop] = row_sum
 
     for_each_block(rows, rows.dtype, body)
-    with np.errstate(invalid="ignore", over="ignore"):
-        nll = np.negative(target_logit)
-        np.exp(nll, out=nll)
-        nll *= sums
-        np.log1p(nll, out=nll)
-        lse = target_logit + nll
-    accurate = target_logit >= _underflow_floor(rows.dtype, k)
-    accurate &= np.isfinite(nll)
-    if not accurate.all():  # rare: huge or tiny logits, non-finite logits
-        for row in np.flatnonzero(~accurate).tolist():
-            block = rows.block(row, row + 1)[0]
-            nll[row], lse[row] = _exact_index_nll(block, int(labels[row]))
-    return nll, lse
+    if not per_block:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            partial[0] = finish(0, target_logits, sums)
+    return IndexNll(float(partial.sum()), min(undefined, default=None))
+
+
+def _take_flat(block: FloatArray, flat: NDArray[np.intp]) -> FloatArray:
+    """``block.reshape(-1)[flat]`` without copying a strided block first."""
+    if block.flags.c_contiguous:
+        return block.reshape(-1).take(flat)
+    k = block.shape[1]
+    picked: FloatArray = block[flat // k, flat % k]
+    return picked
 
 
 def _exact_index_nll(values: FloatArray, label: int) -> tuple[float, float]:
@@ -559,14 +606,20 @@ def categorical_losses(
     smoothing: float,
     dtype: np.dtype[Any],
     target_sums: NDArray[np.float64] | None = None,
-) -> tuple[FloatArray, FloatArray | None]:
-    """Per-sample ``-sum_c w_c y'_c log p_c`` and, for logits, each row's log-sum-exp.
+    per_row: bool = True,
+) -> Losses:
+    """Per-sample ``-sum_c w_c y'_c log p_c``, and for logits the first row whose
+    log-sum-exp is not finite (its softmax is undefined).
 
     ``target`` is class indices (with ignored entries already replaced by a valid
     index) or a :class:`Rows` of probabilities with their row sums ``target_sums``.
+    With ``per_row=False`` the caller needs only the sum of the losses, and the
+    fast path (logits, class indices, no weights or smoothing) returns just that.
     """
     if from_logits and not isinstance(target, Rows):
-        return _index_losses_from_logits(predicted, target, class_weight, smoothing, dtype)
+        return _index_losses_from_logits(
+            predicted, target, class_weight, smoothing, dtype, per_row=per_row
+        )
     n, k = predicted.n, predicted.k
     loss = np.empty(n, dtype=dtype)
     lse_all = np.empty(n, dtype=np.float64) if from_logits else None
@@ -615,7 +668,24 @@ def categorical_losses(
         loss[start:stop] = nll
 
     for_each_block(predicted, dtype, body)
-    return loss, lse_all
+    return Losses(loss, None, None if lse_all is None else first_undefined(lse_all))
+
+
+class Losses(NamedTuple):
+    """Per-sample losses (None when only their sum was asked for), or their sum."""
+
+    per_row: FloatArray | None
+    total: float | None  # the sum of the per-row losses, when per_row is None
+    undefined: tuple[int, float] | None  # first row whose log-sum-exp is not finite
+
+
+def first_undefined(lse: FloatArray) -> tuple[int, float] | None:
+    """The first row whose log-sum-exp is +inf, -inf or NaN, and that value."""
+    finite = np.isfinite(lse)
+    if finite.all():
+        return None
+    row = int(np.argmin(finite))
+    return row, float(lse[row])
 
 
 def _index_losses_from_logits(
@@ -624,14 +694,20 @@ def _index_losses_from_logits(
     class_weight: FloatArray | None,
     smoothing: float,
     dtype: np.dtype[Any],
-) -> tuple[FloatArray, FloatArray]:
+    *,
+    per_row: bool,
+) -> Losses:
     """:func:`categorical_losses` for logits and class indices: the fast path."""
-    k = predicted.k
+    n, k = predicted.n, predicted.k
+    if class_weight is None and not smoothing:
+        losses = np.empty(n, dtype=dtype) if per_row else None
+        result = index_nll_rows(predicted, target, losses=losses)
+        return Losses(losses, None if per_row else result.total, result.undefined)
     hook: BlockHook | None = None
     if smoothing:
         # The uniform part of y' = (1 - eps) y + eps / k needs the (weighted) mean
         # logit of each row, taken while the block is in cache.
-        logit_means = np.empty(predicted.n, dtype=np.float64)
+        logit_means = np.empty(n, dtype=np.float64)
 
         def hook(start: int, stop: int, block: FloatArray) -> None:
             if class_weight is None:
@@ -639,8 +715,9 @@ def _index_losses_from_logits(
             else:
                 logit_means[start:stop] = _matvec0(block, class_weight) / k
 
-    nll64, lse = index_nll_rows(predicted, target, hook)
-    nll: FloatArray = nll64
+    nll: FloatArray = np.empty(n, dtype=np.float64)
+    lse = np.empty(n, dtype=np.float64)
+    undefined = index_nll_rows(predicted, target, losses=nll, lse=lse, hook=hook).undefined
     if class_weight is not None:
         nll = _mul0(class_weight[target], nll)
     if smoothing:
@@ -649,7 +726,7 @@ def _index_losses_from_logits(
         else:
             uniform = _mul0(class_weight.mean(), lse) - logit_means
         nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
-    return nll.astype(dtype, copy=False), lse
+    return Losses(nll.astype(dtype, copy=False), None, undefined)
 
 
 def categorical_gradient(

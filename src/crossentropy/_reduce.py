@@ -8,7 +8,8 @@ times 0 for an ignored sample) and per-sample normalising weights ``w_i``:
 * ``"mean"``: ``sum_i m_i * l_i / sum_i w_i``, and 0 when ``sum_i w_i`` is 0
   (an empty batch, or one whose samples are all ignored or weighted 0).
 
-Sums are accumulated in float64 and the result is cast to the input's dtype.
+Sums are accumulated in float64 and the result is cast to the input's dtype. A
+kernel that can sum the losses itself, without an array of them, passes ``total``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ Loss = FloatArray | np.floating[Any]
 
 
 def reduce_losses(
-    losses: FloatArray,
+    losses: FloatArray | None,
     *,
+    total: float | None = None,
     multiplier: FloatArray | None,
     normaliser: FloatArray | None,
     reduction: str,
@@ -34,16 +36,19 @@ def reduce_losses(
     batch_shape: tuple[int, ...],
     out_dtype: np.dtype[Any],
 ) -> Loss:
-    weighted = losses if multiplier is None else _mul0(multiplier, losses)
-    if reduction == "none":
-        result = weighted / log_base if log_base != 1.0 else weighted
-        return np.asarray(result.reshape(batch_shape), dtype=out_dtype)
-    total = float(np.sum(weighted, dtype=np.float64))
+    if losses is None:  # the kernel summed them: no multiplier, not "none"
+        assert total is not None
+        assert multiplier is None
+        assert reduction != "none"
+        size = int(np.prod(batch_shape, dtype=np.int64))
+    else:
+        weighted = losses if multiplier is None else _mul0(multiplier, losses)
+        if reduction == "none":
+            result = weighted / log_base if log_base != 1.0 else weighted
+            return np.asarray(result.reshape(batch_shape), dtype=out_dtype)
+        total = float(np.sum(weighted, dtype=np.float64))
+        size = weighted.size
     if reduction == "mean":
-        count = (
-            float(weighted.size)
-            if normaliser is None
-            else float(np.sum(normaliser, dtype=np.float64))
-        )
+        count = float(size) if normaliser is None else float(np.sum(normaliser, dtype=np.float64))
         total = total / count if count > 0 else 0.0
     return out_dtype.type(total / log_base)  # type: ignore[no-any-return]

@@ -9,7 +9,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
-from ._kernels import Rows, categorical_gradient, categorical_losses, target_weight
+from ._kernels import (
+    Rows,
+    categorical_gradient,
+    categorical_losses,
+    first_undefined,
+    target_weight,
+)
 from ._reduce import Loss, reduce_losses
 
 __all__ = ["cross_entropy", "cross_entropy_gradient", "perplexity"]
@@ -94,7 +100,7 @@ def _prepare(
             )
         moved_target = np.moveaxis(tgt, axis, -1)
         stats = v.check_distribution(moved_target, "target")
-        if stats.is_one_hot():
+        if stats.one_hot:
             # Exactly one-hot rows are class indices: the same loss by definition (the
             # mean rule is the same for both forms), on the faster index path.
             parsed_target = stats.top
@@ -140,14 +146,13 @@ def _prepare(
     )
 
 
-def _check_logsumexp(lse: FloatArray | None, batch_shape: tuple[int, ...]) -> None:
-    """Turn the log-sum-exp of rows that make softmax undefined into errors."""
-    if lse is None or np.isfinite(lse).all():
+def _check_defined(undefined: tuple[int, float] | None, batch_shape: tuple[int, ...]) -> None:
+    """Turn the first row whose log-sum-exp makes softmax undefined into an error."""
+    if undefined is None:
         return
-    row = int(np.argmin(np.isfinite(lse)))
+    row, value = undefined
     where = np.unravel_index(row, batch_shape) if batch_shape else ()
     position = "(" + ", ".join(str(int(i)) for i in where) + ("," if len(where) == 1 else "") + ")"
-    value = lse[row]
     if np.isnan(value):
         problem = "contains NaN"
     elif value > 0:
@@ -309,7 +314,8 @@ def cross_entropy(
         label_smoothing=label_smoothing,
         base=base,
     )
-    losses, lse = categorical_losses(
+    multiplier = problem.multiplier()
+    losses = categorical_losses(
         problem.predicted,
         problem.target,
         from_logits=problem.from_logits,
@@ -317,11 +323,13 @@ def cross_entropy(
         smoothing=problem.smoothing,
         dtype=problem.dtype,
         target_sums=problem.target_sums,
+        per_row=problem.reduction == "none" or multiplier is not None,
     )
-    _check_logsumexp(lse, problem.predicted.batch_shape)
+    _check_defined(losses.undefined, problem.predicted.batch_shape)
     return reduce_losses(
-        losses,
-        multiplier=problem.multiplier(),
+        losses.per_row,
+        total=losses.total,
+        multiplier=multiplier,
         normaliser=problem.normaliser() if problem.reduction == "mean" else None,
         reduction=problem.reduction,
         log_base=problem.log_base,
@@ -435,7 +443,7 @@ def cross_entropy_gradient(
         row_scale=row_scale,
         out=out.reshape(rows.n, rows.k),
     )
-    _check_logsumexp(lse, rows.batch_shape)
+    _check_defined(None if lse is None else first_undefined(lse), rows.batch_shape)
     return np.moveaxis(out, -1, problem.axis).astype(problem.out_dtype, copy=False)
 
 
