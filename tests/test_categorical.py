@@ -99,6 +99,32 @@ def test_a_nearly_one_hot_float_target_is_not_taken_for_one_hot(dtype: Any) -> N
     assert_allclose(got, np.log(2), rtol=1e-3)
 
 
+@pytest.mark.parametrize("target_dtype", [np.float32, np.int64])
+def test_one_hot_and_soft_blocks_in_one_batch(target_dtype: Any) -> None:
+    """Targets are checked block by block, and a one-hot block skips its sums: a batch
+    of several blocks, one-hot at first and soft at the end, must still get every
+    row's sum right, and a bad row after the one-hot blocks must still be found."""
+    rng = np.random.default_rng(7)
+    n, k = 3000, 1000  # float64 logits: blocks of 262 rows, so about 12 of them
+    z = rng.normal(0, 3, (n, k))
+    labels = rng.integers(0, k, n)
+    target = np.zeros((n, k), dtype=target_dtype)
+    target[np.arange(n), labels] = 1
+    if target_dtype == np.float32:  # the last 100 rows are soft
+        target[-100:] = rng.dirichlet(np.ones(k), 100).astype(np.float32)
+    else:  # integer counts cannot be soft; the last row sums to 2 instead
+        target[-1, 0] += 1
+        with pytest.raises(ValueError, match=r"batch position \(2999,\) sums to 2"):
+            ce.cross_entropy(z, target, from_logits=True)
+        return
+    expected = ref.cross_entropy(z, target, from_logits=True, reduction="none")
+    got = ce.cross_entropy(z, target, from_logits=True, reduction="none")
+    assert_allclose(got, expected, rtol=1e-7)
+    target[-1, :2] += 0.05  # now that row sums to 1.1
+    with pytest.raises(ValueError, match=r"batch position \(2999,\) sums to 1\.1"):
+        ce.cross_entropy(z, target, from_logits=True)
+
+
 @given(problems(logits=True))
 def test_logits_and_their_softmax_give_the_same_loss(problem: dict[str, Any]) -> None:
     from_probs = {**problem, "predicted": ce.softmax(problem["predicted"]), "from_logits": False}

@@ -141,68 +141,73 @@ def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> Non
 class RowStats(NamedTuple):
     """What validating a distribution learns on the way, for the kernels to reuse."""
 
-    sums: NDArray[np.float64]  # each row's sum, the batch shape
+    sums: NDArray[np.float64]  # each row's sum, flat (undefined when one_hot)
     top: NDArray[np.intp]  # each row's argmax
-    top_value: NDArray[np.float64]  # each row's max
-    nonzero: int | None  # entries whose bits are not all 0 (floats only)
-
-    def is_one_hot(self) -> bool:
-        """Every row is exactly one-hot: its max is 1 and every other entry is 0.
-
-        For integers, max 1 and sum 1 say so. A float sum of 1 does not: 1 + 1e-10
-        rounds to 1 in float32. There, one entry per row (the max) must be the only
-        one that is not +0.0 (a -0.0 entry merely sends the batch down the general
-        path, with the same result)."""
-        one_each = self.nonzero is None or self.nonzero == self.top.size
-        return bool(one_each and np.all(self.top_value == 1.0) and np.all(self.sums == 1.0))
+    one_hot: bool  # every row is exactly one-hot
 
 
 def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowStats:
     """Check that every row (last axis) of ``rows`` is a probability distribution.
 
     ``rows`` has the class axis last. Not NaN, in [0, 1], and each row sums to 1
-    within :func:`sum_tolerance`. Return the row sums and maxima, which the kernels
-    reuse. The checks run block by block while each block is in cache, and use only
-    reductions: no full-size temporaries.
+    within :func:`sum_tolerance`. Return the row sums and argmaxes, which the kernels
+    reuse, and whether every row is exactly one-hot. The checks run block by block
+    while each block is in cache, and use only reductions: no full-size temporaries.
+
+    A row is one-hot when its max is 1 and that is its only non-zero entry. (A float
+    sum of 1 does not say so: 1 + 1e-10 rounds to 1 in float32.) Non-zero entries are
+    counted on an integer view of floats, 5x faster, so a -0.0 entry counts too; it
+    merely sends the batch down the general path, with the same result. A one-hot
+    block (the common case) needs neither its minimum nor its sums, so its check is
+    two passes: argmax and the count.
     """
     from ._kernels import Rows, for_each_block, row_sums  # no cycle at import time
 
     view = Rows(rows)
-    sums = np.empty(view.n, dtype=np.float64)
     top = np.empty(view.n, dtype=np.intp)
-    top_value = np.empty(view.n, dtype=np.float64)
-    # Per-block results, in the slot of each block's first row.
-    lows = np.full(view.n, np.inf)
-    nonzero = np.zeros(view.n, dtype=np.int64)
+    # Written only for blocks that are not one-hot (np.empty does not touch memory).
+    sums = np.empty(view.n, dtype=np.float64)
+    blocks = -(-view.n // view.step)
+    lows, highs = np.zeros(blocks), np.zeros(blocks)  # per block
+    one_hot = np.zeros(blocks, dtype=bool)
     bits = np.dtype(f"i{rows.dtype.itemsize}") if rows.dtype.kind == "f" else None
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = view.block(start, stop)
-        lows[start] = block.min()  # NaN propagates through min and argmax: caught below
-        top[start:stop] = block.argmax(axis=1)
-        top_value[start:stop] = block[np.arange(stop - start), top[start:stop]]
+        b = start // view.step
+        top[start:stop] = block.argmax(axis=1)  # NaN: argmax points at the first NaN
+        top_value = block[np.arange(stop - start), top[start:stop]]
+        highs[b] = top_value.max()  # NaN propagates: caught below
+        nonzero = np.count_nonzero(block if bits is None else block.view(bits))
+        one_hot[b] = nonzero == stop - start and bool(np.all(top_value == 1))
+        if one_hot[b]:
+            return
+        lows[b] = block.min()
         if bits is not None:
             sums[start:stop] = row_sums(block)  # float64 totals of float segments: fast
-            nonzero[start] = np.count_nonzero(block.view(bits))  # 5x faster than on floats
         else:
             sums[start:stop] = block.sum(axis=1, dtype=np.float64)  # integers: exact
 
     for_each_block(view, None, body)
     if view.n:
-        low, high = np.min(lows), np.max(top_value)
+        low, high = np.min(lows), np.max(highs)
         if np.isnan(low) or np.isnan(high) or low < 0 or high > 1:
             check_unit_interval(rows, name, hint=hint)  # finds and reports the first bad value
-    shaped = sums.reshape(view.batch_shape)
-    tol = sum_tolerance(rows.dtype)
-    bad = np.abs(shaped - 1.0) > tol
-    if bad.any():
-        first = tuple(np.argwhere(bad)[0])
-        raise ValueError(
-            f"{name} must sum to 1 over the class axis; the row at batch "
-            f"position {_describe_position(first)} sums to {shaped[first]:.6g} "
-            f"(tolerance {tol:.1e}){hint}"
-        )
-    return RowStats(sums, top, top_value, None if bits is None else int(nonzero.sum()))
+    all_one_hot = bool(one_hot.all())
+    if not all_one_hot:
+        for b in np.flatnonzero(one_hot).tolist():
+            sums[b * view.step : (b + 1) * view.step] = 1.0
+        shaped = sums.reshape(view.batch_shape)
+        tol = sum_tolerance(rows.dtype)
+        bad = np.abs(shaped - 1.0) > tol
+        if bad.any():
+            first = tuple(np.argwhere(bad)[0])
+            raise ValueError(
+                f"{name} must sum to 1 over the class axis; the row at batch "
+                f"position {_describe_position(first)} sums to {shaped[first]:.6g} "
+                f"(tolerance {tol:.1e}){hint}"
+            )
+    return RowStats(sums, top, all_one_hot)
 
 
 def check_class_weight(
