@@ -165,14 +165,22 @@ def test_class_axis_in_the_middle_is_gathered_blockwise() -> None:
     assert peak < 0.5 * z.nbytes
 
 
-@pytest.mark.parametrize("form", ["index", "probs", "gradient", "softmax"])
+@pytest.mark.parametrize("form", ["index", "mean", "mean-100", "probs", "gradient", "softmax"])
 def test_threads_give_identical_results(form: str) -> None:
-    """Each row is computed the same way whichever thread computes it."""
+    """Each row is computed the same way whichever thread computes it, and the blocks
+    (whose totals make up a mean) do not depend on the thread setting."""
     rng = np.random.default_rng(4)
     z = rng.standard_normal((600, 8000), dtype=np.float32)  # 4.8M elements: 2 threads
     labels = rng.integers(0, 8000, size=600)
+    labels_100 = rng.integers(0, 100, size=8_000)
     calls = {
         "index": lambda: ce.cross_entropy(z, labels, from_logits=True, reduction="none"),
+        "mean": lambda: ce.cross_entropy(z, labels, from_logits=True),
+        # 100 classes: blocks of thousands of rows, each adding its rows to the total
+        # (in float64, where a change in the order of the sums shows)
+        "mean-100": lambda: ce.cross_entropy(
+            z.reshape(-1, 100)[:8_000].astype(np.float64), labels_100, from_logits=True
+        ),
         "probs": lambda: ce.cross_entropy(z, ce.softmax(z), from_logits=True, reduction="none"),
         "gradient": lambda: ce.cross_entropy_gradient(z, labels, from_logits=True),
         "softmax": lambda: ce.log_softmax(z),
@@ -184,6 +192,23 @@ def test_threads_give_identical_results(form: str) -> None:
         assert_array_equal(calls[form](), single)
     finally:
         ce.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("shape", [(8_000, 100), (600, 8000), (65536, 10), (100, 10)])
+def test_blocks_do_not_depend_on_the_thread_setting(shape: tuple[int, int]) -> None:
+    """A mean adds up per-block totals, so the same blocks for any thread count keep
+    it bit-identical (a float64 sum can change in its last bit with the blocks)."""
+    z = np.zeros(shape)
+    previous = ce.set_num_threads(1)
+    try:
+        one = _kernels.Rows(z)
+        ce.set_num_threads(2)
+        two = _kernels.Rows(z)
+    finally:
+        ce.set_num_threads(previous)
+    assert one.step == two.step
+    shared = z.size >= 2 * _kernels.MIN_ELEMENTS_PER_THREAD
+    assert (one.threads, two.threads) == ((1, 2) if shared else (1, 1))
 
 
 def test_scratch_is_kept_between_calls() -> None:

@@ -60,11 +60,14 @@ class Rows:
             self._2d = np.reshape(array, (self.n, self.k), copy=False)
         except ValueError:
             self._2d = None
-        # Fixed here, so that every pass over these rows cuts the same blocks.
-        self.threads: int = max(1, min(_threads, self.n * self.k // MIN_ELEMENTS_PER_THREAD))
+        # Fixed here, so that every pass over these rows cuts the same blocks. The
+        # blocks depend on the shape and dtype only, never on the thread setting, so
+        # that sums over blocks do not either.
+        elements = self.n * self.k
+        self.threads: int = max(1, min(_threads, elements // MIN_ELEMENTS_PER_THREAD))
         step = min(MAX_BLOCK_ROWS, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize))
-        if self.threads > 1:  # enough blocks for every thread to get several
-            step = min(step, -(-self.n // (BLOCKS_PER_THREAD * self.threads)))
+        if elements >= 2 * MIN_ELEMENTS_PER_THREAD:  # big enough to share: cut it finely
+            step = min(step, -(-self.n // MIN_BLOCKS))
         self.step: int = max(1, min(self.n, step))
 
     def block(self, start: int, stop: int) -> NDArray[Any]:
@@ -80,9 +83,9 @@ class Rows:
 #: hand-off costs tens of microseconds, more than the work itself (measured).
 MIN_ELEMENTS_PER_THREAD = 1 << 18
 
-#: Small inputs are cut into at least this many blocks per thread, so that the
-#: threads finish together (blocks are handed out one at a time).
-BLOCKS_PER_THREAD = 2
+#: Inputs large enough for two threads are cut into at least this many blocks, so
+#: that the threads finish together (blocks are handed out one at a time).
+MIN_BLOCKS = 8
 
 _threads = max(1, min(2, os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
