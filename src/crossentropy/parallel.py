@@ -15,7 +15,7 @@ def set_num_threads(count: int) -> int:
     The rows of a batch are cut into blocks of about 2 MiB, which the calling thread
     and ``count - 1`` workers take one at a time until none is left; NumPy's ufuncs
     release the GIL, so the blocks run in parallel. Inputs under
-    $2^{18}$ elements per thread (1 MiB of float32) always run on the calling thread,
+    $2^{20}$ elements per thread (4 MiB of float32) always run on the calling thread,
     so small calls never pay for a thread hand-off. Results do not depend on the
     setting: each row is computed the same way whichever thread computes it.
 
