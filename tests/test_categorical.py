@@ -345,3 +345,21 @@ def test_non_contiguous_and_list_inputs() -> None:
         ce.cross_entropy(z[::2], t[::2], from_logits=True),
         ref.cross_entropy(z[::2], np.array(t[::2]), from_logits=True),
     )
+
+
+@pytest.mark.parametrize("layout", ["fortran", "strided columns", "sliced columns"])
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_non_contiguous_blocks_of_many_rows(layout: str, reduction: str) -> None:
+    """Blocks of 1024 rows or more finish their rows themselves, gathering each
+    target logit from the block: also when the block is a strided view."""
+    z = np.random.default_rng(3).normal(0, 3, size=(3000, 40))
+    view = {
+        "fortran": np.asfortranarray(z[:, :20]),
+        "strided columns": z[:, ::2],
+        "sliced columns": z[:, :20],
+    }[layout]
+    assert not view.flags.c_contiguous
+    labels = np.random.default_rng(4).integers(0, 20, size=3000)
+    expected = ref.cross_entropy(view, labels, from_logits=True, reduction=reduction)
+    got = ce.cross_entropy(view, labels, from_logits=True, reduction=reduction)
+    assert_allclose(got, expected, rtol=1e-12)
