@@ -105,6 +105,12 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         r"contains \+inf \(logits must be finite, or -inf to mask a class\)",
     ),
     (
+        "+inf logit at the target",  # the loss would be inf - inf: undefined, not 0
+        lambda: ce.cross_entropy(np.float32([[np.inf, 0.0, 0.0]]), [0], from_logits=True),
+        ValueError,
+        r"contains \+inf \(logits must be finite, or -inf to mask a class\)",
+    ),
+    (
         "all -inf logits",
         lambda: ce.cross_entropy(np.array([-np.inf, -np.inf]), 0, from_logits=True),
         ValueError,

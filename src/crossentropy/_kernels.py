@@ -49,7 +49,7 @@ class Rows:
     one block at a time, so that no full-size copy is ever made.
     """
 
-    def __init__(self, array: NDArray[Any]) -> None:
+    def __init__(self, array: NDArray[Any], *, max_rows: int = MAX_BLOCK_ROWS) -> None:
         self.batch_shape: tuple[int, ...] = array.shape[:-1]
         self.k: int = array.shape[-1]
         self.n: int = int(np.prod(self.batch_shape, dtype=np.int64))
@@ -64,17 +64,26 @@ class Rows:
         # blocks depend on the shape and dtype only, never on the thread setting, so
         # that sums over blocks do not either.
         elements = self.n * self.k
-        self.threads: int = max(1, min(_threads, elements // MIN_ELEMENTS_PER_THREAD))
-        step = min(MAX_BLOCK_ROWS, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize))
+        step = min(max_rows, BLOCK_BYTES // max(1, self.k * self.dtype.itemsize))
         if elements >= 2 * MIN_ELEMENTS_PER_THREAD:  # big enough to share: cut it finely
             step = min(step, -(-self.n // MIN_BLOCKS))
         self.step: int = max(1, min(self.n, step))
+        self.threads: int = _thread_count(elements, self.step * self.k, -(-self.n // self.step))
+
+    def with_max_rows(self, max_rows: int) -> Rows:
+        """The same rows, cut into blocks of at most ``max_rows`` rows."""
+        return Rows(self._array, max_rows=max_rows)
 
     def block(self, start: int, stop: int) -> NDArray[Any]:
         if self._2d is not None:
             return self._2d[start:stop]
-        index = np.unravel_index(np.arange(start, stop), self.batch_shape)
-        return self._array[index]
+        return self.take(np.arange(start, stop))
+
+    def take(self, which: NDArray[np.intp]) -> NDArray[Any]:
+        """A copy of rows ``which``, as a 2-D array."""
+        if self._2d is not None:
+            return self._2d[which]
+        return self._array[np.unravel_index(which, self.batch_shape)]
 
 
 # --- threads ----------------------------------------------------------------------
@@ -88,6 +97,21 @@ MIN_ELEMENTS_PER_THREAD = 1 << 20
 #: Inputs large enough for two threads are cut into at least this many blocks, so
 #: that the threads finish together (blocks are handed out one at a time).
 MIN_BLOCKS = 8
+
+#: Blocks of at least this many elements make NumPy calls long enough (~100 us) for
+#: two threads to run side by side rather than queue for the GIL between calls. Then
+#: a thread pays off from this many elements on (65536 x 10 float32 in two blocks of
+#: 32768 rows: 0.59 ms on two threads, 0.84 ms on one).
+LONG_BLOCK_ELEMENTS = 1 << 18
+
+
+def _thread_count(elements: int, block_elements: int, blocks: int) -> int:
+    """Threads for a pass over ``blocks`` blocks of ``block_elements`` elements."""
+    per_thread = (
+        LONG_BLOCK_ELEMENTS if block_elements >= LONG_BLOCK_ELEMENTS else MIN_ELEMENTS_PER_THREAD
+    )
+    return max(1, min(_threads, blocks, elements // per_thread))
+
 
 _threads = max(1, min(2, os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
@@ -137,10 +161,10 @@ class _Kept:
         self.busy = False
 
 
-#: Scratch buffers kept between calls, one per thread (by thread id), each at most
+#: Scratch buffers kept between calls, by thread id and slot, each at most
 #: ``2 * BLOCK_BYTES`` (a block computed in float32 from float16 input is twice the
 #: block's size).
-_kept: dict[int, _Kept] = {}
+_kept: dict[tuple[int, int], _Kept] = {}
 
 
 def release_scratch() -> None:
@@ -150,31 +174,53 @@ def release_scratch() -> None:
 
 
 @contextmanager
-def _scratch(shape: tuple[int, int], dtype: np.dtype[Any] | None) -> Iterator[FloatArray]:
+def _scratch(
+    shape: tuple[int, int], dtype: np.dtype[Any] | None, *, slot: int = 0
+) -> Iterator[FloatArray]:
     """A ``shape`` array of ``dtype`` (uninitialised), carved from this thread's kept
-    buffer when it is free.
+    buffer number ``slot`` when it is free.
 
     Memory the process has not touched yet costs a page fault per 4 KiB on first
     write: about 1 ms per 2 MiB block on a virtual machine, as much as the arithmetic
     on that block. Keeping each thread's block-sized buffer avoids it on every call
-    after the first. Larger requests, and nested use, get a fresh array.
+    after the first. Larger requests, and nested use, get a fresh array. Slot 0 holds
+    blocks; slot 1 the per-row arrays of :func:`_per_row`.
     """
     nbytes = shape[0] * shape[1] * (0 if dtype is None else dtype.itemsize)
     if dtype is None or nbytes > 2 * BLOCK_BYTES:
         yield np.empty(shape, dtype=dtype)
         return
-    key = threading.get_ident()
+    key = (threading.get_ident(), slot)
     kept = _kept.get(key)
     if kept is not None and kept.busy:
         yield np.empty(shape, dtype=dtype)
         return
     if kept is None or kept.buffer.nbytes < nbytes:
-        kept = _kept[key] = _Kept(BLOCK_BYTES if nbytes <= BLOCK_BYTES else 2 * BLOCK_BYTES)
+        size = PER_ROW_BYTES if slot else BLOCK_BYTES
+        kept = _kept[key] = _Kept(size if nbytes <= size else 2 * BLOCK_BYTES)
     kept.busy = True
     try:
         yield kept.buffer[:nbytes].view(dtype).reshape(shape)
     finally:
         kept.busy = False
+
+
+#: Bytes of a thread's kept per-row arrays: four of 8 bytes per row of a block.
+PER_ROW_BYTES = 4 * 8 * (1 << 15)
+
+
+@contextmanager
+def _per_row(rows: int, *dtypes: np.dtype[Any]) -> Iterator[list[NDArray[Any]]]:
+    """One uninitialised array of ``rows`` entries per dtype, from this thread's kept
+    per-row buffer (fresh arrays when it is in use or too small)."""
+    sizes = [-(-rows * dtype.itemsize // 64) * 64 for dtype in dtypes]  # cache-line aligned
+    with _scratch((1, sum(sizes)), np.dtype(np.uint8), slot=1) as raw:
+        flat = raw.reshape(-1)
+        starts = itertools.accumulate(sizes[:-1], initial=0)
+        yield [
+            flat[start : start + rows * dtype.itemsize].view(dtype)
+            for start, dtype in zip(starts, dtypes, strict=True)
+        ]
 
 
 def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
@@ -291,8 +337,8 @@ def block_logsumexp(block: FloatArray, scratch: FloatArray) -> FloatArray:
     return block_softmax_parts(block, scratch)[3]
 
 
-def row_sums(work: FloatArray) -> NDArray[np.float64]:
-    """Row sums of a C-contiguous block, in float64.
+def row_sums(work: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Row sums of a C-contiguous block: in float64, or written into ``out``.
 
     Each row is cut into segments of 256-2048 entries, summed with ``einsum`` (SIMD,
     about 3x faster than ``np.sum`` here) and the segment sums added in float64, so a
@@ -303,12 +349,18 @@ def row_sums(work: FloatArray) -> NDArray[np.float64]:
     m, k = work.shape
     work = np.ascontiguousarray(work)  # a strided block is copied (block-sized)
     pieces = _row_pieces(k)
+    if pieces == 1 and out is not None and out.dtype == work.dtype:
+        result: FloatArray = np.einsum("ij->i", work, out=out)
+        return result
     partial = np.einsum("ij->i", work.reshape(m * pieces, k // pieces))
     if pieces == 1:
-        whole: NDArray[np.float64] = partial.astype(np.float64)
+        whole: FloatArray = partial.astype(np.float64)
+    else:
+        whole = partial.reshape(m, pieces).sum(axis=1, dtype=np.float64)
+    if out is None:
         return whole
-    sums: NDArray[np.float64] = partial.reshape(m, pieces).sum(axis=1, dtype=np.float64)
-    return sums
+    out[...] = whole
+    return out
 
 
 @cache
@@ -334,6 +386,7 @@ def _exp_in_place(work: FloatArray, source: FloatArray | None = None) -> None:
     np.exp2(work, out=work)
 
 
+@cache
 def _underflow_floor(dtype: np.dtype[Any], k: int) -> float:
     """The smallest target logit for which the unshifted fast path is accurate.
 
@@ -349,9 +402,15 @@ def _underflow_floor(dtype: np.dtype[Any], k: int) -> float:
 BlockHook = Callable[[int, int, FloatArray], None]
 
 #: Blocks of at least this many rows finish their per-row work (a dozen NumPy calls)
-#: themselves, so that no batch-sized temporary is made; for blocks of fewer rows
-#: the calls would cost more than the rows, and the per-row work runs once per batch.
+#: themselves, in arrays each thread keeps (:func:`_per_row`); for blocks of fewer
+#: rows the calls would cost more than the rows, and the per-row work runs once per
+#: batch.
 PER_BLOCK_ROWS = 1024
+
+#: Rows of one block of the index kernel, at most. More than :data:`MAX_BLOCK_ROWS`:
+#: its per-row arrays are kept between calls, so large blocks cost no page faults,
+#: and with few classes a block of many rows makes fewer, longer NumPy calls.
+INDEX_BLOCK_ROWS = 1 << 15
 
 
 class IndexNll(NamedTuple):
@@ -378,22 +437,25 @@ def index_nll_rows(
 
     with ``exp(z_j)`` computed in the input's dtype (float32 as
     ``exp2(z * log2(e))``, about twice as fast as NumPy's ``exp``), the target's own
-    term set to 0, and the rest summed and scaled in float64. ``log1p`` keeps full
-    relative accuracy for a confident prediction, where the sum is tiny. For float32
-    the error is below ~5e-6 relative (the rounding of ``z * log2(e)`` for ``|z| < 88``)
-    plus 1e-7 absolute (subnormal terms; :func:`_underflow_floor`).
+    term set to 0, and the rest summed and scaled. ``log1p`` keeps full relative
+    accuracy for a confident prediction, where the sum is tiny. For float32 the error
+    is below ~5e-6 relative (the rounding of ``z * log2(e)`` for ``|z| < 88``) plus
+    1e-7 absolute (subnormal terms; :func:`_underflow_floor`).
     Rows outside that range -- a logit above ~88 (float32) or ~709 (float64), a
-    target logit below the floor, NaN or infinite logits -- are recomputed exactly,
-    max-shifted, in float64.
+    loss above ~88 (float32) where rows are finished in float32, a target logit
+    below the floor, NaN or infinite logits -- are recomputed exactly, max-shifted,
+    in float64 (:func:`_exact_index_nll`, vectorised over those rows).
 
     Each block costs three passes (multiply, exp2, row sums) and one scatter. The
-    per-row work runs per block when blocks have many rows (small ``k``), and once
-    over the batch otherwise (:data:`PER_BLOCK_ROWS`). A mean or sum needs only
-    ``total``: then, for small ``k``, nothing batch-sized is allocated at all (fresh
-    memory costs a page fault per 4 KiB, which at 10 classes is as much as the
-    arithmetic). ``hook(start, stop, block)``, if given, runs on each block while it
-    is in cache (label smoothing needs a second statistic of the logits).
+    per-row work runs per block, in the block's dtype, when blocks have many rows
+    (small ``k``), and once over the batch, in float64, otherwise
+    (:data:`PER_BLOCK_ROWS`). A mean or sum needs only ``total``: then, for small
+    ``k``, nothing batch-sized is allocated at all (fresh memory costs a page fault
+    per 4 KiB, which at 10 classes is as much as the arithmetic).
+    ``hook(start, stop, block)``, if given, runs on each block while it is in cache
+    (label smoothing needs a second statistic of the logits).
     """
+    rows = rows.with_max_rows(INDEX_BLOCK_ROWS)
     n, k, step = rows.n, rows.k, rows.step
     floor = _underflow_floor(rows.dtype, k)
     offsets = np.arange(0, min(step, n) * k, k)  # each row's start in a block
@@ -404,78 +466,125 @@ def index_nll_rows(
         target_logits = np.empty(n, dtype=rows.dtype)
         sums = np.empty(n, dtype=np.float64)
 
-    def finish(start: int, target_logit: FloatArray, row_sum: NDArray[np.float64]) -> float:
-        """The per-row part, for rows ``start:start + len(row_sum)``."""
-        stop = start + row_sum.shape[0]
-        t = target_logit.astype(np.float64)
-        nll = np.negative(t)
+    def finish(start: int, t: FloatArray, row_sum: FloatArray, nll: FloatArray) -> float:
+        """The per-row part for rows ``start:start + len(t)``, in ``nll``'s dtype."""
+        np.negative(t, out=nll)
         np.exp(nll, out=nll)
         nll *= row_sum
         np.log1p(nll, out=nll)
-        row_lse = None if lse is None else np.add(t, nll, out=lse[start:stop])
-        accurate = t >= floor
-        accurate &= np.isfinite(nll)
-        if not accurate.all():  # rare: huge or tiny logits, non-finite logits
-            for i in np.flatnonzero(~accurate).tolist():
-                row = start + i
-                nll[i], exact_lse = _exact_index_nll(rows.block(row, row + 1)[0], int(labels[row]))
-                if row_lse is not None:
-                    row_lse[i] = exact_lse
-                if not np.isfinite(exact_lse):
-                    undefined.append((row, exact_lse))
+        row_lse = None if lse is None else np.add(t, nll, out=lse[start : start + t.shape[0]])
+        total = float(nll.sum(dtype=np.float64))
+        if t.shape[0] and not (np.isfinite(total) and floor <= t.min() and t.max() < np.inf):
+            # Rare: huge or tiny logits, huge losses, non-finite logits. (NaN fails
+            # every comparison; a +inf target logit would give 0 for inf - inf.)
+            accurate = np.isfinite(t)
+            accurate &= t >= floor
+            accurate &= np.isfinite(nll)
+            _recompute_exactly(
+                rows, labels, start + np.flatnonzero(~accurate), start, nll, row_lse, undefined
+            )
+            total = float(nll.sum(dtype=np.float64))
         if losses is not None:
-            losses[start:stop] = nll
-        return float(nll.sum())
+            losses[start : start + t.shape[0]] = nll
+        return total
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = rows.block(start, stop)
-        work = scratch[: stop - start]
+        m = stop - start
+        work = scratch[:m]
         _exp_in_place(work, source=block)
-        # Each target as a flat offset into the block: one gather and one scatter,
-        # 2x faster than (row, column) pairs.
-        local = offsets[: stop - start] + labels[start:stop]
-        target_logit = _take_flat(block, local)
-        work.reshape(-1)[local] = 0  # the target's own term is the 1 in log1p
-        row_sum = row_sums(work)
-        if hook is not None:
-            hook(start, stop, block)
-        if per_block:
-            partial[start // step] = finish(start, target_logit, row_sum)
-        else:
-            target_logits[start:stop] = target_logit
-            sums[start:stop] = row_sum
+        if not per_block:
+            # Each target as a flat offset into the block: one gather and one scatter,
+            # 2x faster than (row, column) pairs.
+            local = offsets[:m] + labels[start:stop]
+            target_logits[start:stop] = _take_flat(block, local)
+            work.reshape(-1)[local] = 0  # the target's own term is the 1 in log1p
+            row_sums(work, out=sums[start:stop])
+            if hook is not None:
+                hook(start, stop, block)
+            return
+        dtype = work.dtype
+        with _per_row(m, np.dtype(np.intp), dtype, dtype, dtype) as (local, t, row_sum, nll):
+            np.add(offsets[:m], labels[start:stop], out=local)
+            _take_flat(block, local, out=t)
+            work.reshape(-1)[local] = 0
+            row_sums(work, out=row_sum)
+            if hook is not None:
+                hook(start, stop, block)
+            partial[start // step] = finish(start, t, row_sum, nll)
 
     for_each_block(rows, rows.dtype, body)
     if not per_block:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            partial[0] = finish(0, target_logits, sums)
+            partial[0] = finish(0, target_logits, sums, np.empty(n, dtype=np.float64))
     return IndexNll(float(partial.sum()), min(undefined, default=None))
 
 
-def _take_flat(block: FloatArray, flat: NDArray[np.intp]) -> FloatArray:
+def _take_flat(
+    block: FloatArray, flat: NDArray[np.intp], out: FloatArray | None = None
+) -> FloatArray:
     """``block.reshape(-1)[flat]`` without copying a strided block first."""
     if block.flags.c_contiguous:
-        return block.reshape(-1).take(flat)
+        picked: FloatArray = np.take(block.reshape(-1), flat, out=out)
+        return picked
     k = block.shape[1]
-    picked: FloatArray = block[flat // k, flat % k]
-    return picked
+    picked = block[flat // k, flat % k]
+    if out is None:
+        return picked
+    out[...] = picked
+    return out
 
 
-def _exact_index_nll(values: FloatArray, label: int) -> tuple[float, float]:
-    """``logsumexp(z) - z_t`` and ``logsumexp(z)`` of one row, max-shifted, in float64.
+def _recompute_exactly(
+    rows: Rows,
+    labels: NDArray[np.intp],
+    which: NDArray[np.intp],
+    start: int,
+    nll: FloatArray,
+    lse: NDArray[np.float64] | None,
+    undefined: list[tuple[int, float]],
+) -> None:
+    """Overwrite the losses (and log-sum-exps) of rows ``which`` of ``rows`` with
+    :func:`_exact_index_nll`; ``nll`` and ``lse`` hold rows from ``start`` on. Rows
+    are taken a few at a time, so that their float64 copies stay block-sized. Note
+    the first row whose log-sum-exp is not finite in ``undefined``."""
+    chunk = max(1, BLOCK_BYTES // (8 * rows.k))
+    for first in range(0, which.shape[0], chunk):
+        picked = which[first : first + chunk]
+        loss, exact_lse = _exact_index_nll(rows.take(picked), labels[picked])
+        nll[picked - start] = loss
+        if lse is not None:
+            lse[picked - start] = exact_lse
+        bad = ~np.isfinite(exact_lse)
+        if bad.any():
+            i = int(np.argmax(bad))
+            undefined.append((int(picked[i]), float(exact_lse[i])))
 
-    When the target is the max, its term is exactly 1 and the loss is ``log1p`` of
-    the others (full relative accuracy for a confident prediction); otherwise the
-    loss is at least log 2 and the plain form is accurate.
+
+def _exact_index_nll(
+    values: FloatArray, labels: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``logsumexp(z) - z_t`` and ``logsumexp(z)`` of each row, max-shifted, in float64.
+
+    Where the target is the row's max, its term is exactly 1 and the loss is
+    ``log1p`` of the others (full relative accuracy for a confident prediction);
+    elsewhere the loss is at least log 2 and the plain difference is accurate.
+    Follows the conventions in the module docstring for rows that are not finite.
     """
-    row = values.astype(np.float64)
-    lse = _exact_logsumexp(row)
-    target = row[label]
-    if not (np.isfinite(lse) and np.isfinite(target)) or target < row.max():
-        with np.errstate(invalid="ignore"):
-            return float(lse - target), lse
-    others = np.exp(np.delete(row, label) - target).sum()
-    return float(np.log1p(others)), lse
+    z = values.astype(np.float64)  # a copy, worked on in place
+    index = np.arange(z.shape[0])
+    target = z[index, labels]
+    peak = z.max(axis=1)
+    shift = np.where(np.isfinite(peak), peak, 0.0)
+    z -= shift[:, None]
+    np.exp(z, out=z)
+    lse = shift + np.log(z.sum(axis=1))
+    nll = lse - target
+    confident = np.isfinite(lse) & np.isfinite(target) & (target >= peak)
+    if confident.any():
+        z[index, labels] = 0  # the target's term: exactly 1 in a confident row
+        nll[confident] = np.log1p(z[confident].sum(axis=1))
+    return nll, lse
 
 
 def block_soft_nll(
