@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose
 from scipy import special
 
 import crossentropy as ce
+from crossentropy import _validate
 
 # Weights as the contract accepts them: 0, or within a representable range of the
 # largest (tiny and subnormal weights are rejected; see test_errors.py).
@@ -99,13 +100,52 @@ def test_a_nearly_one_hot_float_target_is_not_taken_for_one_hot(dtype: Any) -> N
     assert_allclose(got, np.log(2), rtol=1e-3)
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1, 0, 1], [0, 0, 0]],  # as many non-zero entries as rows, two in one row
+        [[0.5, 0, 0.5], [0, 1, 0]],  # sum_j y_j j = 1, a whole number, but y_1 = 0
+        [[0, 0, 0], [1, 1, 0]],
+        [[0, 2, -1], [0, 1, 0]],  # sum_j y_j j = 0, y_0 = 0
+        [[1, 0, 0], [0, 0, np.nan]],
+        [[-0.0, 1, 0], [0, 1, 0]],  # one-hot in value, but -0.0 counts as non-zero
+    ],
+)
+@pytest.mark.parametrize("k", [3, 200])  # the class found by sum_j y_j j, and by argmax
+def test_only_exactly_one_hot_rows_are_taken_for_class_indices(
+    rows: list[list[float]], k: int
+) -> None:
+    """Rows that are not exactly one-hot never take the class-index path, whatever
+    their non-zero count or their candidate class; they get the general path, which
+    either rejects them or gives the same loss. (Padded with zeros to k classes.)"""
+    target = np.zeros((2, k))
+    target[:, :3] = rows
+    try:
+        stats = _validate.check_distribution(target, "target")
+    except ValueError:
+        pass  # rejected outright
+    else:
+        assert not stats.one_hot
+    z = np.random.default_rng(8).normal(size=(2, k))
+    with np.errstate(invalid="ignore"):
+        valid = bool(np.all((target >= 0) & (target <= 1)) and np.all(target.sum(axis=1) == 1))
+    if not valid:
+        with pytest.raises(ValueError, match="target"):
+            ce.cross_entropy(z, target, from_logits=True, reduction="none")
+        return
+    expected = ref.cross_entropy(z, target, from_logits=True, reduction="none")
+    got = ce.cross_entropy(z, target, from_logits=True, reduction="none")
+    assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "k"), [(3000, 1000), (30_000, 10)])
 @pytest.mark.parametrize("target_dtype", [np.float32, np.int64])
-def test_one_hot_and_soft_blocks_in_one_batch(target_dtype: Any) -> None:
+def test_one_hot_and_soft_blocks_in_one_batch(target_dtype: Any, n: int, k: int) -> None:
     """Targets are checked block by block, and a one-hot block skips its sums: a batch
     of several blocks, one-hot at first and soft at the end, must still get every
-    row's sum right, and a bad row after the one-hot blocks must still be found."""
+    row's sum right, and a bad row after the one-hot blocks must still be found.
+    (3000 x 1000 float64: about 12 blocks of 262 rows; 30000 x 10: 4 of 8192.)"""
     rng = np.random.default_rng(7)
-    n, k = 3000, 1000  # float64 logits: blocks of 262 rows, so about 12 of them
     z = rng.normal(0, 3, (n, k))
     labels = rng.integers(0, k, n)
     target = np.zeros((n, k), dtype=target_dtype)
@@ -114,14 +154,14 @@ def test_one_hot_and_soft_blocks_in_one_batch(target_dtype: Any) -> None:
         target[-100:] = rng.dirichlet(np.ones(k), 100).astype(np.float32)
     else:  # integer counts cannot be soft; the last row sums to 2 instead
         target[-1, 0] += 1
-        with pytest.raises(ValueError, match=r"batch position \(2999,\) sums to 2"):
+        with pytest.raises(ValueError, match=rf"batch position \({n - 1},\) sums to 2"):
             ce.cross_entropy(z, target, from_logits=True)
         return
     expected = ref.cross_entropy(z, target, from_logits=True, reduction="none")
     got = ce.cross_entropy(z, target, from_logits=True, reduction="none")
     assert_allclose(got, expected, rtol=1e-7)
     target[-1, :2] += 0.05  # now that row sums to 1.1
-    with pytest.raises(ValueError, match=r"batch position \(2999,\) sums to 1\.1"):
+    with pytest.raises(ValueError, match=rf"batch position \({n - 1},\) sums to 1\.1"):
         ce.cross_entropy(z, target, from_logits=True)
 
 

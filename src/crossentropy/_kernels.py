@@ -603,6 +603,10 @@ def block_soft_nll(
     """
     m = block.shape[0]
     y = target.astype(block.dtype, copy=False)
+    if target.dtype.kind == "f" and target.dtype.itemsize < block.dtype.itemsize:
+        # Sums taken in the targets' own precision (float32 targets, float64 logits)
+        # would carry its rounding into the loss: take them again, as precisely.
+        target_sums = row_sums(y)
     work = scratch[:m]
     with np.errstate(invalid="ignore", over="ignore"):
         shift = np.vecdot(y, block)
