@@ -212,7 +212,7 @@ def test_threads_give_identical_results(form: str) -> None:
     z = rng.standard_normal((600, 8000), dtype=np.float32)  # 4.8M elements: 2 threads
     labels = rng.integers(0, 8000, size=600)
     labels_100 = rng.integers(0, 100, size=30_000)
-    labels_10 = rng.integers(0, 10, size=65536)
+    labels_10 = rng.integers(0, 10, size=262_144)
     calls = {
         "index": lambda: ce.cross_entropy(z, labels, from_logits=True, reduction="none"),
         "mean": lambda: ce.cross_entropy(z, labels, from_logits=True),
@@ -221,8 +221,10 @@ def test_threads_give_identical_results(form: str) -> None:
         "mean-100": lambda: ce.cross_entropy(
             z.reshape(-1, 100)[:30_000].astype(np.float64), labels_100, from_logits=True
         ),
-        # 10 classes: two blocks of 32768 rows, one per thread, finished in float32
-        "mean-10": lambda: ce.cross_entropy(z.reshape(-1, 10)[:65536], labels_10, from_logits=True),
+        # 10 classes: 8 blocks of 32768 rows, finished in float32
+        "mean-10": lambda: ce.cross_entropy(
+            z.reshape(-1, 10)[:262_144], labels_10, from_logits=True
+        ),
         "probs": lambda: ce.cross_entropy(z, ce.softmax(z), from_logits=True, reduction="none"),
         "gradient": lambda: ce.cross_entropy_gradient(z, labels, from_logits=True),
         "softmax": lambda: ce.log_softmax(z),
@@ -238,21 +240,20 @@ def test_threads_give_identical_results(form: str) -> None:
 
 @pytest.mark.parametrize("max_rows", [_kernels.MAX_BLOCK_ROWS, _kernels.INDEX_BLOCK_ROWS])
 @pytest.mark.parametrize(
-    ("shape", "dtype", "threads"),
+    ("shape", "dtype"),
     [
-        ((30_000, 100), np.float64, 2),  # 3M elements
-        ((600, 8000), np.float64, 2),
-        ((65536, 10), np.float32, None),  # two threads only in blocks of 32768 rows
-        ((16384, 10), np.float32, 1),  # one block
-        ((100, 10), np.float64, 1),
+        ((30_000, 100), np.float64),
+        ((600, 8000), np.float64),
+        ((65536, 10), np.float32),
+        ((262_144, 10), np.float32),
+        ((100, 10), np.float64),
     ],
 )
 def test_blocks_do_not_depend_on_the_thread_setting(
-    shape: tuple[int, int], dtype: Any, threads: int | None, max_rows: int
+    shape: tuple[int, int], dtype: Any, max_rows: int
 ) -> None:
     """A mean adds up per-block totals, so the same blocks for any thread count keep
-    it bit-identical (a float64 sum can change in its last bit with the blocks).
-    Threads are used for large inputs, or for blocks long enough to run side by side."""
+    it bit-identical (a float64 sum can change in its last bit with the blocks)."""
     z = np.zeros(shape, dtype=dtype)
     previous = ce.set_num_threads(1)
     try:
@@ -262,9 +263,8 @@ def test_blocks_do_not_depend_on_the_thread_setting(
     finally:
         ce.set_num_threads(previous)
     assert one.step == two.step
-    if threads is None:  # (65536, 10)
-        threads = 2 if max_rows == _kernels.INDEX_BLOCK_ROWS else 1
-    assert (one.threads, two.threads) == (1, threads)
+    shared = z.size >= 2 * _kernels.MIN_ELEMENTS_PER_THREAD
+    assert (one.threads, two.threads) == ((1, 2) if shared else (1, 1))
 
 
 @pytest.mark.parametrize("shape", [(256, 4000), (65536, 10)])

@@ -68,7 +68,7 @@ class Rows:
         if elements >= 2 * MIN_ELEMENTS_PER_THREAD:  # big enough to share: cut it finely
             step = min(step, -(-self.n // MIN_BLOCKS))
         self.step: int = max(1, min(self.n, step))
-        self.threads: int = _thread_count(elements, self.step * self.k, -(-self.n // self.step))
+        self.threads: int = max(1, min(_threads, elements // MIN_ELEMENTS_PER_THREAD))
 
     def with_max_rows(self, max_rows: int) -> Rows:
         """The same rows, cut into blocks of at most ``max_rows`` rows."""
@@ -97,21 +97,6 @@ MIN_ELEMENTS_PER_THREAD = 1 << 20
 #: Inputs large enough for two threads are cut into at least this many blocks, so
 #: that the threads finish together (blocks are handed out one at a time).
 MIN_BLOCKS = 8
-
-#: Blocks of at least this many elements make NumPy calls long enough (~100 us) for
-#: two threads to run side by side rather than queue for the GIL between calls. Then
-#: a thread pays off from this many elements on (65536 x 10 float32 in two blocks of
-#: 32768 rows: 0.59 ms on two threads, 0.84 ms on one).
-LONG_BLOCK_ELEMENTS = 1 << 18
-
-
-def _thread_count(elements: int, block_elements: int, blocks: int) -> int:
-    """Threads for a pass over ``blocks`` blocks of ``block_elements`` elements."""
-    per_thread = (
-        LONG_BLOCK_ELEMENTS if block_elements >= LONG_BLOCK_ELEMENTS else MIN_ELEMENTS_PER_THREAD
-    )
-    return max(1, min(_threads, blocks, elements // per_thread))
-
 
 _threads = max(1, min(2, os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
@@ -606,7 +591,7 @@ def block_soft_nll(
     if target.dtype.kind == "f" and target.dtype.itemsize < block.dtype.itemsize:
         # Sums taken in the targets' own precision (float32 targets, float64 logits)
         # would carry its rounding into the loss: take them again, as precisely.
-        target_sums = row_sums(y)
+        target_sums = row_sums(y).astype(np.float64, copy=False)
     work = scratch[:m]
     with np.errstate(invalid="ignore", over="ignore"):
         shift = np.vecdot(y, block)
