@@ -152,62 +152,68 @@ class RowStats(NamedTuple):
 SMALL_K = 128
 
 
+def one_hot_classes(block: NDArray[Any], out: NDArray[np.intp], offsets: NDArray[np.intp]) -> bool:
+    """Whether every row of the 2-D ``block`` is exactly one-hot; if so, each row's
+    class is in ``out``. ``offsets`` holds each row's start, ``arange(0, m k, k)``.
+
+    A row is one-hot when its only non-zero entry is exactly 1. (A float sum of 1
+    does not say so: 1 + 1e-10 rounds to 1 in float32.) Non-zero entries are
+    counted on an integer view of floats, 5x faster, so a -0.0 entry counts too; it
+    merely sends the block down the general path, with the same result. A block
+    with as many non-zero entries as rows is one-hot if the entry at each row's
+    candidate class is exactly 1: that row then has a non-zero entry, so, with no
+    more non-zero entries than rows, every row has exactly one. The candidate is
+    the row's argmax, or for few classes ``sum_j y_j j`` (exact for a one-hot row;
+    any other row fails the test whatever the sum comes to). Two passes, and the
+    second only over a block that may be one-hot.
+    """
+    from ._kernels import _take_flat  # no cycle at import time
+
+    m, k = block.shape
+    bits = np.dtype(f"i{block.dtype.itemsize}") if block.dtype.kind == "f" else None
+    if np.count_nonzero(block if bits is None else block.view(bits)) != m:
+        return False
+    if k >= SMALL_K:
+        np.argmax(block, axis=1, out=out)
+    else:
+        classes = np.arange(k, dtype=block.dtype if bits is not None else np.int64)
+        position = np.einsum("ij,j->i", block, classes)
+        np.copyto(out, position, casting="unsafe")  # NaN, inf: fail the next test
+        if not (np.all(out == position) and np.all(out >= 0) and np.all(out < k)):
+            return False
+    return bool(np.all(_take_flat(block, offsets[:m] + out) == 1))
+
+
 def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowStats:
     """Check that every row (last axis) of ``rows`` is a probability distribution.
 
     ``rows`` has the class axis last. Not NaN, in [0, 1], and each row sums to 1
     within :func:`sum_tolerance`. Return the row sums, each row's class if every
-    row is exactly one-hot, and whether it is. The checks run block by block while
-    each block is in cache, and use only reductions: no full-size temporaries.
-
-    A row is one-hot when its only non-zero entry is exactly 1. (A float sum of 1
-    does not say so: 1 + 1e-10 rounds to 1 in float32.) Non-zero entries are
-    counted on an integer view of floats, 5x faster, so a -0.0 entry counts too; it
-    merely sends the batch down the general path, with the same result. A block
-    with as many non-zero entries as rows is one-hot if the entry at each row's
-    candidate class is exactly 1: that row then has a non-zero entry, so, with no
-    more non-zero entries than rows, every row has exactly one. The candidate is
-    the row's argmax, or for few classes ``sum_j y_j j`` (exact for a one-hot row;
-    any other row fails the test whatever the sum comes to). A one-hot block needs
-    neither its minimum nor its sums, so its check is two passes.
+    row is exactly one-hot (:func:`one_hot_classes`), and whether it is. The checks
+    run block by block while each block is in cache, and use only reductions: no
+    full-size temporaries. A one-hot block needs neither its extremes nor its sums.
     """
-    from ._kernels import Rows, _take_flat, for_each_block, row_sums  # no cycle at import
+    from ._kernels import Rows, for_each_block, row_sums  # no cycle at import time
 
     view = Rows(rows)
-    k = view.k
     top = np.empty(view.n, dtype=np.intp)
     # Written only for blocks that are not one-hot (np.empty does not touch memory).
     sums = np.empty(view.n, dtype=np.float64)
     blocks = -(-view.n // view.step)
     lows, highs = np.zeros(blocks), np.zeros(blocks)  # per block
     one_hot = np.zeros(blocks, dtype=bool)
-    bits = np.dtype(f"i{rows.dtype.itemsize}") if rows.dtype.kind == "f" else None
-    classes: NDArray[Any] = np.arange(k, dtype=rows.dtype if bits is not None else np.int64)
-    offsets = np.arange(0, min(view.step, view.n) * k, k)
+    offsets = np.arange(0, min(view.step, view.n) * view.k, view.k)
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
         block = view.block(start, stop)
-        m = stop - start
         b = start // view.step
-        candidate = top[start:stop]
-        nonzero = np.count_nonzero(block if bits is None else block.view(bits))
-        high = None  # the block's max, where found on the way
-        if k >= SMALL_K:
-            np.argmax(block, axis=1, out=candidate)  # NaN: argmax points at the first NaN
-            value = _take_flat(block, offsets[:m] + candidate)
-            high = value.max()
-            one_hot[b] = nonzero == m and bool(np.all(value == 1))
-        elif nonzero == m:
-            position = np.einsum("ij,j->i", block, classes)
-            np.copyto(candidate, position, casting="unsafe")  # NaN, inf: fail below
-            if np.all(candidate == position) and np.all(candidate >= 0) and np.all(candidate < k):
-                one_hot[b] = bool(np.all(_take_flat(block, offsets[:m] + candidate) == 1))
+        one_hot[b] = one_hot_classes(block, top[start:stop], offsets)
         if one_hot[b]:
             highs[b] = 1.0
             return
-        highs[b] = block.max() if high is None else high  # NaN propagates: caught below
+        highs[b] = block.max()  # NaN propagates: caught below
         lows[b] = block.min()
-        if bits is not None:
+        if block.dtype.kind == "f":
             sums[start:stop] = row_sums(block)  # float64 totals of float segments: fast
         else:
             sums[start:stop] = block.sum(axis=1, dtype=np.float64)  # integers: exact
