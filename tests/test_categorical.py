@@ -138,6 +138,42 @@ def test_only_exactly_one_hot_rows_are_taken_for_class_indices(
     assert_allclose(got, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize(("n", "k"), [(3000, 1000), (300_000, 10)])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_one_hot_targets_give_exactly_the_loss_of_their_classes(
+    n: int, k: int, reduction: str
+) -> None:
+    """One-hot targets are tested block by block during the same pass that computes
+    the loss; the classes found on the way give bit for bit the loss of the class
+    indices themselves (both batches are split over two threads)."""
+    rng = np.random.default_rng(9)
+    z = rng.normal(0, 3, (n, k)).astype(np.float32)
+    labels = rng.integers(0, k, n)
+    target = np.zeros((n, k), dtype=np.float32)
+    target[np.arange(n), labels] = 1
+    by_index = ce.cross_entropy(z, labels, from_logits=True, reduction=reduction)
+    by_one_hot = ce.cross_entropy(z, target, from_logits=True, reduction=reduction)
+    np.testing.assert_array_equal(by_one_hot, by_index)
+
+
+def test_bad_targets_are_reported_before_bad_logits() -> None:
+    """The one-hot pass stops at the first block of targets that is not one-hot, so
+    a bad target row far down the batch is reported as such, even when a logit row
+    before it is NaN (its loss would be computed before the bad target is seen)."""
+    z = np.zeros((3000, 1000))
+    z[0, 0] = np.nan
+    target = np.zeros((3000, 1000))
+    target[:, 0] = 1
+    target[-1, 1] = 0.5
+    with pytest.raises(ValueError, match=r"target must sum to 1.*\(2999,\) sums to 1\.5"):
+        ce.cross_entropy(z, target, from_logits=True)
+    target[-1, 1] = 0
+    with pytest.raises(
+        ValueError, match=r"predicted: the row at batch position \(0,\) contains NaN"
+    ):
+        ce.cross_entropy(z, target, from_logits=True)
+
+
 @pytest.mark.parametrize(("n", "k"), [(3000, 1000), (30_000, 10)])
 @pytest.mark.parametrize("target_dtype", [np.float32, np.int64])
 def test_one_hot_and_soft_blocks_in_one_batch(target_dtype: Any, n: int, k: int) -> None:

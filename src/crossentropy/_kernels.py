@@ -29,6 +29,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ._validate import one_hot_classes
+
 FloatArray = NDArray[np.floating[Any]]
 
 #: Bytes of one block of rows. 1-4 MiB keeps a block and its scratch in L2/L3
@@ -69,6 +71,11 @@ class Rows:
             step = min(step, -(-self.n // MIN_BLOCKS))
         self.step: int = max(1, min(self.n, step))
         self.threads: int = max(1, min(_threads, elements // MIN_ELEMENTS_PER_THREAD))
+
+    @property
+    def array(self) -> NDArray[Any]:
+        """The array these rows view (class axis last)."""
+        return self._array
 
     def with_max_rows(self, max_rows: int) -> Rows:
         """The same rows, cut into blocks of at most ``max_rows`` rows."""
@@ -403,6 +410,7 @@ class IndexNll(NamedTuple):
 
     total: float  # sum of the per-row losses, in float64
     undefined: tuple[int, float] | None  # first row whose log-sum-exp is not finite
+    complete: bool = True  # False: a block of one_hot targets was not one-hot
 
 
 def index_nll_rows(
@@ -412,6 +420,7 @@ def index_nll_rows(
     losses: FloatArray | None = None,
     lse: NDArray[np.float64] | None = None,
     hook: BlockHook | None = None,
+    one_hot: Rows | None = None,
 ) -> IndexNll:
     """``logsumexp(z) - z_t`` for each row and its target ``t``: written to ``losses``
     (if given), with each row's ``logsumexp(z)`` in ``lse`` (if given), and summed.
@@ -439,6 +448,13 @@ def index_nll_rows(
     per 4 KiB, which at 10 classes is as much as the arithmetic).
     ``hook(start, stop, block)``, if given, runs on each block while it is in cache
     (label smoothing needs a second statistic of the logits).
+
+    With ``one_hot`` (probability targets, not yet checked), ``labels`` is filled
+    in: each block of targets is tested (:func:`~._validate.one_hot_classes`) just
+    before its block of logits is used, in the same pass, so that the two reads
+    overlap. On the first block that is not one-hot the pass stops, and the result
+    says it is not ``complete``: the caller then checks the targets and takes the
+    general path.
     """
     rows = rows.with_max_rows(INDEX_BLOCK_ROWS)
     n, k, step = rows.n, rows.k, rows.step
@@ -446,6 +462,7 @@ def index_nll_rows(
     offsets = np.arange(0, min(step, n) * k, k)  # each row's start in a block
     partial = np.zeros(max(1, -(-n // step)))  # per-block totals
     undefined: list[tuple[int, float]] = []
+    not_one_hot: list[int] = []  # the first block of targets that was not
     per_block = step >= PER_BLOCK_ROWS
     if not per_block:
         target_logits = np.empty(n, dtype=rows.dtype)
@@ -474,6 +491,12 @@ def index_nll_rows(
         return total
 
     def body(start: int, stop: int, scratch: FloatArray) -> None:
+        if one_hot is not None:
+            if not_one_hot:
+                return  # the pass is abandoned
+            if not one_hot_classes(one_hot.block(start, stop), labels[start:stop], offsets):
+                not_one_hot.append(start)
+                return
         block = rows.block(start, stop)
         m = stop - start
         work = scratch[:m]
@@ -499,6 +522,8 @@ def index_nll_rows(
             partial[start // step] = finish(start, t, row_sum, nll)
 
     for_each_block(rows, rows.dtype, body)
+    if not_one_hot:
+        return IndexNll(float("nan"), None, complete=False)
     if not per_block:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             partial[0] = finish(0, target_logits, sums, np.empty(n, dtype=np.float64))
@@ -791,6 +816,27 @@ def first_undefined(lse: FloatArray) -> tuple[int, float] | None:
     return row, float(lse[row])
 
 
+def plain_index_losses(
+    predicted: Rows,
+    target: NDArray[np.intp] | Rows,
+    dtype: np.dtype[Any],
+    *,
+    per_row: bool,
+) -> Losses | None:
+    """Losses from logits and class indices, without weights or smoothing: the fast
+    path. ``target`` may also be probability targets not yet checked; their classes
+    are then found on the way, and the result is None if they are not all one-hot."""
+    losses = np.empty(predicted.n, dtype=dtype) if per_row else None
+    if isinstance(target, Rows):
+        labels = np.empty(predicted.n, dtype=np.intp)
+        result = index_nll_rows(predicted, labels, losses=losses, one_hot=target)
+        if not result.complete:
+            return None
+    else:
+        result = index_nll_rows(predicted, target, losses=losses)
+    return Losses(losses, None if per_row else result.total, result.undefined)
+
+
 def _index_losses_from_logits(
     predicted: Rows,
     target: NDArray[np.intp],
@@ -803,9 +849,9 @@ def _index_losses_from_logits(
     """:func:`categorical_losses` for logits and class indices: the fast path."""
     n, k = predicted.n, predicted.k
     if class_weight is None and not smoothing:
-        losses = np.empty(n, dtype=dtype) if per_row else None
-        result = index_nll_rows(predicted, target, losses=losses)
-        return Losses(losses, None if per_row else result.total, result.undefined)
+        losses = plain_index_losses(predicted, target, dtype, per_row=per_row)
+        assert losses is not None
+        return losses
     hook: BlockHook | None = None
     if smoothing:
         # The uniform part of y' = (1 - eps) y + eps / k needs the (weighted) mean

@@ -2,7 +2,7 @@ r"""Categorical cross-entropy, its gradient, and perplexity."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import numpy as np
@@ -14,6 +14,7 @@ from ._kernels import (
     categorical_gradient,
     categorical_losses,
     first_undefined,
+    plain_index_losses,
     target_weight,
 )
 from ._reduce import Loss, reduce_losses
@@ -42,6 +43,13 @@ class _Problem:
     reduction: str
     dtype: np.dtype[Any]
     out_dtype: np.dtype[Any]
+    unchecked: bool = False  # target: probability rows, not checked yet (see _prepare)
+
+    def checked(self) -> _Problem:
+        """This problem with its probability targets checked."""
+        assert isinstance(self.target, Rows)
+        target, sums = _checked_probabilities(self.target.array)
+        return replace(self, target=target, target_sums=sums, unchecked=False)
 
     def multiplier(self) -> FloatArray | None:
         """Per-sample factor on the loss: the sample weight, 0 for ignored samples."""
@@ -72,7 +80,12 @@ def _prepare(
     ignore_index: Any,
     label_smoothing: Any,
     base: Any,
+    defer_one_hot_check: bool = False,
 ) -> _Problem:
+    """Validate a problem. With ``defer_one_hot_check``, probability targets for
+    logits without class weights or smoothing are left unchecked (``unchecked``):
+    the fast path checks them block by block as it goes, assuming they are one-hot,
+    and on the first block that is not, the caller calls :meth:`_Problem.checked`."""
     pred, out_dtype = v.as_float_array(predicted, "predicted")
     from_logits = v.check_flag(from_logits, "from_logits")
     axis = v.normalize_axis(axis, pred.ndim)
@@ -90,6 +103,7 @@ def _prepare(
     tgt = v.as_real_array(target, "target")
     keep = None
     target_sums = None
+    unchecked = False
     parsed_target: NDArray[np.intp] | Rows
     if tgt.shape == pred.shape:
         if ignore is not None:
@@ -99,14 +113,11 @@ def _prepare(
                 "sample_weight=0 instead)"
             )
         moved_target = np.moveaxis(tgt, axis, -1)
-        stats = v.check_distribution(moved_target, "target")
-        if stats.one_hot:
-            # Exactly one-hot rows are class indices: the same loss by definition (the
-            # mean rule is the same for both forms), on the faster index path.
-            parsed_target = stats.top
-        else:
-            target_sums = stats.sums
+        unchecked = defer_one_hot_check and from_logits and class_weight is None and not smoothing
+        if unchecked:
             parsed_target = Rows(moved_target)
+        else:
+            parsed_target, target_sums = _checked_probabilities(moved_target)
     elif tgt.shape == batch_shape:
         indices, keep = v.check_class_indices(tgt, k, ignore)
         parsed_target = indices.reshape(-1)
@@ -143,7 +154,21 @@ def _prepare(
         reduction=reduction,
         dtype=dtype,
         out_dtype=out_dtype,
+        unchecked=unchecked,
     )
+
+
+def _checked_probabilities(
+    moved_target: NDArray[Any],
+) -> tuple[NDArray[np.intp] | Rows, NDArray[np.float64] | None]:
+    """Check probability targets (class axis last); return them as class indices if
+    every row is exactly one-hot, else as rows with their sums."""
+    stats = v.check_distribution(moved_target, "target")
+    if stats.one_hot:
+        # Exactly one-hot rows are class indices: the same loss by definition (the
+        # mean rule is the same for both forms), on the faster index path.
+        return stats.top, None
+    return Rows(moved_target), stats.sums
 
 
 def _check_defined(undefined: tuple[int, float] | None, batch_shape: tuple[int, ...]) -> None:
@@ -313,18 +338,28 @@ def cross_entropy(
         ignore_index=ignore_index,
         label_smoothing=label_smoothing,
         base=base,
+        defer_one_hot_check=True,
     )
     multiplier = problem.multiplier()
-    losses = categorical_losses(
-        problem.predicted,
-        problem.target,
-        from_logits=problem.from_logits,
-        class_weight=problem.class_weight,
-        smoothing=problem.smoothing,
-        dtype=problem.dtype,
-        target_sums=problem.target_sums,
-        per_row=problem.reduction == "none" or multiplier is not None,
-    )
+    per_row = problem.reduction == "none" or multiplier is not None
+    losses = None
+    if problem.unchecked:  # probably one-hot: checked on the way
+        losses = plain_index_losses(
+            problem.predicted, problem.target, problem.dtype, per_row=per_row
+        )
+        if losses is None:
+            problem = problem.checked()
+    if losses is None:
+        losses = categorical_losses(
+            problem.predicted,
+            problem.target,
+            from_logits=problem.from_logits,
+            class_weight=problem.class_weight,
+            smoothing=problem.smoothing,
+            dtype=problem.dtype,
+            target_sums=problem.target_sums,
+            per_row=per_row,
+        )
     _check_defined(losses.undefined, problem.predicted.batch_shape)
     return reduce_losses(
         losses.per_row,
