@@ -109,6 +109,7 @@ def test_a_nearly_one_hot_float_target_is_not_taken_for_one_hot(dtype: Any) -> N
         [[0, 2, -1], [0, 1, 0]],  # sum_j y_j j = 0, y_0 = 0
         [[1, 0, 0], [0, 0, np.nan]],
         [[-0.0, 1, 0], [0, 1, 0]],  # one-hot in value, but -0.0 counts as non-zero
+        [[0, 0, 2], [0, 1, 0]],  # sum_j y_j j = 4 is past the row: must not reach the next
     ],
 )
 @pytest.mark.parametrize("k", [3, 200])  # the class found by sum_j y_j j, and by argmax

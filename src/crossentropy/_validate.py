@@ -164,8 +164,8 @@ def one_hot_classes(block: NDArray[Any], out: NDArray[np.intp], offsets: NDArray
     candidate class is exactly 1: that row then has a non-zero entry, so, with no
     more non-zero entries than rows, every row has exactly one. The candidate is
     the row's argmax, or for few classes ``sum_j y_j j`` (exact for a one-hot row;
-    any other row fails the test whatever the sum comes to). Two passes, and the
-    second only over a block that may be one-hot.
+    for any other row, whatever the sum comes to, the entry it points at is not a
+    lone 1). Two passes, and the second only over a block that may be one-hot.
     """
     from ._kernels import _take_flat  # no cycle at import time
 
@@ -177,9 +177,10 @@ def one_hot_classes(block: NDArray[Any], out: NDArray[np.intp], offsets: NDArray
         np.argmax(block, axis=1, out=out)
     else:
         classes = np.arange(k, dtype=block.dtype if bits is not None else np.int64)
-        position = np.einsum("ij,j->i", block, classes)
-        np.copyto(out, position, casting="unsafe")  # NaN, inf: fail the next test
-        if not (np.all(out == position) and np.all(out >= 0) and np.all(out < k)):
+        # Any class will do as a candidate: the test below decides. The cast only has
+        # to land in [0, k) (NaN and inf become the most negative integer).
+        np.copyto(out, np.einsum("ij,j->i", block, classes), casting="unsafe")
+        if not np.all(out.view(np.uintp) < k):  # a negative class wraps around: fails
             return False
     return bool(np.all(_take_flat(block, offsets[:m] + out) == 1))
 
