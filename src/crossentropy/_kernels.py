@@ -379,6 +379,12 @@ def _exp_in_place(work: FloatArray, source: FloatArray | None = None) -> None:
 
 
 @cache
+def _exp_ceiling(dtype: np.dtype[Any]) -> float:
+    """The largest ``t`` for which ``exp(-t)`` is a normal number of ``dtype``."""
+    return -float(np.log(np.finfo(dtype).tiny))
+
+
+@cache
 def _underflow_floor(dtype: np.dtype[Any], k: int) -> float:
     """The smallest target logit for which the unshifted fast path is accurate.
 
@@ -470,22 +476,26 @@ def index_nll_rows(
 
     def finish(start: int, t: FloatArray, row_sum: FloatArray, nll: FloatArray) -> float:
         """The per-row part for rows ``start:start + len(t)``, in ``nll``'s dtype."""
+        # Above this target logit exp(-t) is subnormal in nll's dtype: it has lost
+        # digits (87.3 for float32, 708.4 for float64).
+        ceiling = _exp_ceiling(nll.dtype)
         np.negative(t, out=nll)
         np.exp(nll, out=nll)
         nll *= row_sum
         np.log1p(nll, out=nll)
         row_lse = None if lse is None else np.add(t, nll, out=lse[start : start + t.shape[0]])
         total = float(nll.sum(dtype=np.float64))
-        if t.shape[0] and not (np.isfinite(total) and floor <= t.min() and t.max() < np.inf):
+        if t.shape[0] and not (np.isfinite(total) and floor <= t.min() and t.max() <= ceiling):
             # Rare: huge or tiny logits, huge losses, non-finite logits. (NaN fails
             # every comparison; a +inf target logit would give 0 for inf - inf.)
-            accurate = np.isfinite(t)
-            accurate &= t >= floor
+            accurate = t >= floor
+            accurate &= t <= ceiling
             accurate &= np.isfinite(nll)
-            _recompute_exactly(
+            exact = _recompute_exactly(
                 rows, labels, start + np.flatnonzero(~accurate), start, nll, row_lse, undefined
             )
-            total = float(nll.sum(dtype=np.float64))
+            # In float64: one exact loss may exceed what nll's dtype holds.
+            total = float(np.where(accurate, nll, 0).sum(dtype=np.float64) + exact.sum())
         if losses is not None:
             losses[start : start + t.shape[0]] = nll
         return total
@@ -553,15 +563,18 @@ def _recompute_exactly(
     nll: FloatArray,
     lse: NDArray[np.float64] | None,
     undefined: list[tuple[int, float]],
-) -> None:
+) -> NDArray[np.float64]:
     """Overwrite the losses (and log-sum-exps) of rows ``which`` of ``rows`` with
     :func:`_exact_index_nll`; ``nll`` and ``lse`` hold rows from ``start`` on. Rows
     are taken a few at a time, so that their float64 copies stay block-sized. Note
-    the first row whose log-sum-exp is not finite in ``undefined``."""
+    the first row whose log-sum-exp is not finite in ``undefined``. Return the
+    exact losses, in float64."""
     chunk = max(1, BLOCK_BYTES // (8 * rows.k))
+    exact = np.empty(which.shape[0])
     for first in range(0, which.shape[0], chunk):
         picked = which[first : first + chunk]
         loss, exact_lse = _exact_index_nll(rows.take(picked), labels[picked])
+        exact[first : first + chunk] = loss
         nll[picked - start] = loss
         if lse is not None:
             lse[picked - start] = exact_lse
@@ -569,6 +582,7 @@ def _recompute_exactly(
         if bad.any():
             i = int(np.argmax(bad))
             undefined.append((int(picked[i]), float(exact_lse[i])))
+    return exact
 
 
 def _exact_index_nll(
