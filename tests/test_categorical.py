@@ -175,6 +175,25 @@ def test_bad_targets_are_reported_before_bad_logits() -> None:
         ce.cross_entropy(z, target, from_logits=True)
 
 
+def test_float16_targets_are_summed_beyond_float16_precision() -> None:
+    """A float16 target row whose exact sum, 0.999677, is within float16's tolerance
+    (3.5e-4) is accepted; summed in float16 it would round to 0.999512 and fail."""
+    y = np.random.default_rng(3).dirichlet(np.ones(50) * 0.1, 4000).astype(np.float16)[96:97]
+    assert abs(float(y.astype(np.float64).sum()) - 0.999677) < 1e-6
+    z = np.zeros((1, 50), dtype=np.float32)
+    got = ce.cross_entropy(z, y, from_logits=True)
+    assert_allclose(got, y.astype(np.float64).sum() * np.log(50), rtol=1e-6)
+
+
+@pytest.mark.parametrize("sample_weight", [[1.0, -1.0], [1.0, 1.0, 1.0]])
+def test_a_bad_target_is_reported_before_a_bad_sample_weight(sample_weight: list[float]) -> None:
+    """Probability targets for logits are checked late (on the way, if one-hot), but
+    the errors come in the same order as for every other form: target first."""
+    target = [[0.5, 0.6, 0.0], [1.0, 0.0, 0.0]]
+    with pytest.raises(ValueError, match=r"target must sum to 1.*\(0,\) sums to 1\.1"):
+        ce.cross_entropy(np.zeros((2, 3)), target, from_logits=True, sample_weight=sample_weight)
+
+
 @pytest.mark.parametrize(("n", "k"), [(3000, 1000), (30_000, 10)])
 @pytest.mark.parametrize("target_dtype", [np.float32, np.int64])
 def test_one_hot_and_soft_blocks_in_one_batch(target_dtype: Any, n: int, k: int) -> None:

@@ -111,6 +111,14 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         r"contains \+inf \(logits must be finite, or -inf to mask a class\)",
     ),
     (
+        "+inf logit with label smoothing",
+        lambda: ce.cross_entropy(
+            np.float32([[np.inf, 0.0, 0.0]]), [1], from_logits=True, label_smoothing=0.1
+        ),
+        ValueError,
+        r"contains \+inf \(logits must be finite, or -inf to mask a class\)",
+    ),
+    (
         "all -inf logits",
         lambda: ce.cross_entropy(np.array([-np.inf, -np.inf]), 0, from_logits=True),
         ValueError,

@@ -4,7 +4,10 @@ Every kernel sees arrays whose class axis is last, wrapped in :class:`Rows`, and
 walks them in blocks of rows sized to stay in cache (``BLOCK_BYTES``). Temporaries
 are one block in size, so extra memory is bounded by a few blocks plus O(N) per-row
 results, however large N x K is. Kernels never validate: the public functions have
-done that before they call in.
+done that before they call in. The one exception is deliberate: the index kernel can
+take probability targets that are probably one-hot before they are checked, tests
+each block of them as it goes, and reports that it stopped (never raises) when one
+is not (:func:`index_nll_rows`).
 
 Conventions, applied at one visible line each:
 
@@ -38,8 +41,9 @@ FloatArray = NDArray[np.floating[Any]]
 #: Performance page).
 BLOCK_BYTES = 2 * 1024 * 1024
 
-#: Rows of one block, at most: the per-row temporaries of a block then stay small
-#: (64 KiB of float64), and memory the allocator recycles is not page-faulted again.
+#: Rows of one block, at most, unless a kernel keeps its per-row arrays (the index
+#: kernel: :data:`INDEX_BLOCK_ROWS`): the per-row temporaries of a block then stay
+#: small (64 KiB of float64), and memory the allocator recycles is not page-faulted.
 MAX_BLOCK_ROWS = 8192
 
 
@@ -442,9 +446,11 @@ def index_nll_rows(
     is below ~5e-6 relative (the rounding of ``z * log2(e)`` for ``|z| < 88``) plus
     1e-7 absolute (subnormal terms; :func:`_underflow_floor`).
     Rows outside that range -- a logit above ~88 (float32) or ~709 (float64), a
-    loss above ~88 (float32) where rows are finished in float32, a target logit
-    below the floor, NaN or infinite logits -- are recomputed exactly, max-shifted,
-    in float64 (:func:`_exact_index_nll`, vectorised over those rows).
+    target logit above ~87.3 (float32 finish) or ~708.4 (float64), where ``exp(-t)``
+    is subnormal (:func:`_exp_ceiling`), a loss above ~88 where rows are finished in
+    float32, a target logit below the floor, NaN or infinite logits -- are
+    recomputed exactly, max-shifted, in float64 (:func:`_exact_index_nll`,
+    vectorised over those rows).
 
     Each block costs three passes (multiply, exp2, row sums) and one scatter. The
     per-row work runs per block, in the block's dtype, when blocks have many rows
@@ -884,11 +890,14 @@ def _index_losses_from_logits(
     if class_weight is not None:
         nll = _mul0(class_weight[target], nll)
     if smoothing:
-        if class_weight is None:
-            uniform = lse - logit_means
-        else:
-            uniform = _mul0(class_weight.mean(), lse) - logit_means
-        nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
+        # An undefined row (lse +inf or NaN) gives NaN here quietly; the caller
+        # reports that row as an error.
+        with np.errstate(invalid="ignore"):
+            if class_weight is None:
+                uniform = lse - logit_means
+            else:
+                uniform = _mul0(class_weight.mean(), lse) - logit_means
+            nll = _mul0(1.0 - smoothing, nll) + smoothing * uniform
     return Losses(nll.astype(dtype, copy=False), None, undefined)
 
 

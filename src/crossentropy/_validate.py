@@ -1,7 +1,9 @@
 """Argument checks shared by the public functions, and their messages.
 
 Every public function calls these on its first lines, so that a kernel never
-sees an argument it has to doubt. A message always names the argument and says
+sees an argument it has to doubt (the one exception: probability targets for
+logits are tested for being one-hot inside the loss pass, and checked here in full
+only if they are not; see ``categorical._prepare``). A message always names the argument and says
 what was wrong with it, with the offending value or position where there is one.
 None of these checks allocates an array of the full input's size: they use
 reductions (min, max, row sums), so they stay within the package's memory bound.
@@ -214,10 +216,10 @@ def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowSta
             return
         highs[b] = block.max()  # NaN propagates: caught below
         lows[b] = block.min()
-        if block.dtype.kind == "f":
+        if block.dtype.kind == "f" and block.dtype.itemsize >= 4:
             sums[start:stop] = row_sums(block)  # float64 totals of float segments: fast
-        else:
-            sums[start:stop] = block.sum(axis=1, dtype=np.float64)  # integers: exact
+        else:  # integers: exact; float16: its own sums would round to 3 digits
+            sums[start:stop] = block.sum(axis=1, dtype=np.float64)
 
     for_each_block(view, None, body)
     if view.n:

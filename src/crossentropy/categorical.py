@@ -133,7 +133,12 @@ def _prepare(
     weights = None if class_weight is None else v.check_class_weight(class_weight, k, dtype)
     samples = None
     if sample_weight is not None:
-        samples = v.check_weight(sample_weight, "sample_weight", batch_shape, dtype, "sample")
+        try:
+            samples = v.check_weight(sample_weight, "sample_weight", batch_shape, dtype, "sample")
+        except (TypeError, ValueError):
+            if unchecked:  # report a bad target first, as when it is checked up front
+                _checked_probabilities(moved_target)
+            raise
         samples = samples.reshape(-1)
     if reduction == "mean":
         # The weighted mean does not change when either set of weights is scaled;
