@@ -180,7 +180,7 @@ def one_hot_classes(block: NDArray[Any], out: NDArray[np.intp], offsets: NDArray
     else:
         classes = np.arange(k, dtype=block.dtype if bits is not None else np.int64)
         # Any class will do as a candidate: the test below decides. The cast only has
-        # to land in [0, k) (NaN and inf become the most negative integer).
+        # to land in [0, k) (what NaN and inf become depends on the platform).
         np.copyto(out, np.einsum("ij,j->i", block, classes), casting="unsafe")
         if not np.all(out.view(np.uintp) < k):  # a negative class wraps around: fails
             return False
