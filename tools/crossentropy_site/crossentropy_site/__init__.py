@@ -4,6 +4,6 @@
   ``pymdownx.arithmatex`` (generic mode) output into MathML with ``math_core``.
 * :mod:`crossentropy_site.figures` -- ``pymdownx.superfences`` custom fence that
   draws inline SVG figures at build time.
-* :mod:`crossentropy_site.plugin` -- tiny MkDocs plugin that ships the OpenType
-  MATH font (STIX Two Math, from the ``ziamath`` wheel) into the built site.
+* :mod:`crossentropy_site.project` -- where the site's files are, asked of
+  whichever builder is running (the site has no MkDocs plugin or hook).
 """

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 from typing import Any
 
 from pymdownx.superfences import SuperFencesException
 
 from . import figures
+from .project import project
 
 __all__ = ["fence_format", "render_table"]
 
@@ -89,9 +89,7 @@ def fence_format(
     """``pymdownx.superfences`` custom-fence formatter (see module docstring)."""
     try:
         opts = _options(source)
-        path = Path(opts["data"])
-        if not path.is_absolute():
-            path = figures.base_dir() / path
+        path = figures.data_path(opts["data"], project(md))
         return render_table(json.loads(path.read_text(encoding="utf-8")), opts["case"])
     except Exception as error:
         raise SuperFencesException(f"benchmark-table: {error}") from error

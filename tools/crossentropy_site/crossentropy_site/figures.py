@@ -17,7 +17,7 @@ into ``<figure><svg>...</svg><figcaption>...</figcaption></figure>``. The body i
     Text of the ``<figcaption>``; also used as the SVG's accessible description.
 ``data`` (``json-chart`` only)
     Path of a JSON file, relative to the directory holding ``mkdocs.yml``
-    (the ``crossentropy-site`` plugin sets it; otherwise the working directory).
+    (whatever the working directory; see :mod:`crossentropy_site.project`).
 
 JSON format for ``json-chart`` (``kind`` is ``"line"`` or ``"bar"``)::
 
@@ -54,31 +54,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pymdownx.superfences import SuperFencesException
 
+from .project import Project, project
+
 __all__ = [
     "FIGURES",
     "Chart",
     "Series",
-    "base_dir",
+    "data_path",
     "fence_format",
     "render_chart",
-    "set_base_dir",
 ]
 
 FloatArray = NDArray[np.float64]
 MINUS = "\N{MINUS SIGN}"  # typographic minus for labels
-
-_base_dir: Path | None = None
-
-
-def set_base_dir(path: Path) -> None:
-    """Directory against which ``data:`` paths are resolved."""
-    global _base_dir  # one process-wide setting, set by the plugin
-    _base_dir = path
-
-
-def base_dir() -> Path:
-    """Where ``data:`` paths are relative to: the folder of ``mkdocs.yml``."""
-    return _base_dir or Path.cwd()
 
 
 # --------------------------------------------------------------------------- model
@@ -274,7 +262,7 @@ def _array(values: ArrayLike) -> FloatArray:
     return np.asarray(values, dtype=np.float64)
 
 
-def figure_neg_log(options: dict[str, str]) -> Chart:
+def figure_neg_log(options: dict[str, str], site: Project | None) -> Chart:
     """(a) The surprisal -log p of an event of probability p, in nats and bits."""
     ce = _ce()
     p = np.linspace(0.005, 1.0, 300)
@@ -294,7 +282,7 @@ def figure_neg_log(options: dict[str, str]) -> Chart:
     )
 
 
-def figure_loss_vs_true_class(options: dict[str, str]) -> Chart:
+def figure_loss_vs_true_class(options: dict[str, str], site: Project | None) -> Chart:
     """(b) Cross-entropy of the prediction [a, (1-a)/2, (1-a)/2] against a."""
     ce = _ce()
     t = np.linspace(0.005, 0.995, 300)
@@ -328,7 +316,7 @@ def figure_loss_vs_true_class(options: dict[str, str]) -> Chart:
     )
 
 
-def figure_binary_entropy(options: dict[str, str]) -> Chart:
+def figure_binary_entropy(options: dict[str, str], site: Project | None) -> Chart:
     """(c) Entropy H(p) of the two-class distribution [p, 1 - p], in bits."""
     ce = _ce()
     p = np.linspace(0.0, 1.0, 201)
@@ -343,13 +331,11 @@ def figure_binary_entropy(options: dict[str, str]) -> Chart:
     )
 
 
-def figure_json_chart(options: dict[str, str]) -> Chart:
+def figure_json_chart(options: dict[str, str], site: Project | None) -> Chart:
     """Bar or line chart of a committed JSON results file (``data:`` option)."""
     if "data" not in options:
         raise ValueError("json-chart needs a 'data: path/to/results.json' line")
-    path = Path(options["data"])
-    if not path.is_absolute():
-        path = base_dir() / path
+    path = data_path(options["data"], site)
     spec = json.loads(path.read_text(encoding="utf-8"))
     kind = spec.get("kind", "line")
     if kind not in ("line", "bar"):
@@ -372,7 +358,7 @@ def figure_json_chart(options: dict[str, str]) -> Chart:
 
 
 #: Figure name -> function building the chart from the fence's options.
-FIGURES: dict[str, Callable[[dict[str, str]], Chart]] = {
+FIGURES: dict[str, Callable[[dict[str, str], Project | None], Chart]] = {
     "neg-log": figure_neg_log,
     "loss-vs-true-class": figure_loss_vs_true_class,
     "binary-entropy": figure_binary_entropy,
@@ -400,10 +386,20 @@ def parse_options(source: str) -> dict[str, str]:
     return options
 
 
-def render_figure(source: str) -> str:
+def data_path(path: str, site: Project | None) -> Path:
+    """A ``data:`` path, relative to the directory of the site's config file."""
+    if site is None:
+        raise ValueError(
+            f"data: {path} can only be resolved during a site build (MkDocs, ProperDocs "
+            "or Zensical), relative to the directory of the site's config file"
+        )
+    return site.resolve(path)
+
+
+def render_figure(source: str, site: Project | None = None) -> str:
     """HTML ``<figure>`` for a fence body; raises on any problem."""
     options = parse_options(source)
-    chart = FIGURES[options["name"]](options)
+    chart = FIGURES[options["name"]](options, site)
     caption = options.get("caption", "")
     digest = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
     ident = f"fig-{digest[:8]}"
@@ -422,7 +418,7 @@ def fence_format(
 ) -> str:
     """``pymdownx.superfences`` custom-fence formatter (see module docstring)."""
     try:
-        return render_figure(source)
+        return render_figure(source, project(md))
     except Exception as error:
         # SuperFencesException is the only exception superfences re-raises;
         # anything else would silently fall back to a plain code block.
