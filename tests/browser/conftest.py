@@ -1,8 +1,11 @@
 """Fixtures for the browser tests: build the site, serve it locally, drive Chromium.
 
-* ``site``: ``mkdocs build --strict`` into a temporary directory, served by
-  :class:`http.server.ThreadingHTTPServer` on ``127.0.0.1`` (port 0) in a daemon
-  thread for the whole session.
+* ``site``: the site deployed with mike (``tools/gh_pages.py``, as the workflows
+  deploy it) in two versions, ``0.1`` (alias ``latest``) and ``dev``, into a
+  throw-away git repository, and the resulting Pages tree served below the path of
+  ``site_url`` (``/crossentropy/``) as GitHub Pages serves it (a missing page gets
+  the top-level ``404.html``), by :class:`http.server.ThreadingHTTPServer` on
+  ``127.0.0.1`` (port 0) in a daemon thread for the whole session.
 * ``browser``: Debian's Chromium (``/usr/bin/chromium``) launched by Python
   Playwright. Playwright never downloads a browser here.
 * ``visits``: loads a page once in a fresh browser context and records what the
@@ -17,11 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -73,24 +79,120 @@ def _require_browser() -> None:
 
 # ------------------------------------------------------------------- site ----
 
+#: Versions the tests deploy with mike, as the release and docs workflows do: a
+#: release with the ``latest`` alias, and the development version.
+RELEASE, DEV = "0.1", "dev"
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "crossentropy tests",
+    "GIT_AUTHOR_EMAIL": "tests@localhost",
+    "GIT_COMMITTER_NAME": "crossentropy tests",
+    "GIT_COMMITTER_EMAIL": "tests@localhost",
+}
+
+
+def site_path() -> str:
+    """The path of the configured ``site_url`` (``/crossentropy/``): where Pages serves."""
+    from mkdocs.config import load_config
+
+    url = load_config(str(REPO_ROOT / "mkdocs.yml")).site_url or "/"
+    path = urllib.parse.urlsplit(url).path
+    return path if path.endswith("/") else path + "/"
+
 
 @dataclass(frozen=True)
 class Site:
-    """The built site and the local server that serves it."""
+    """The deployed site, as GitHub Pages would serve it, and the version under test."""
 
-    root: Path
+    pages: Path  # the Pages tree: versions.json, 404.html, one folder per version
     origin: str  # "http://127.0.0.1:<port>", no trailing slash
+    prefix: str  # path of the Pages site, "/crossentropy/"
+    version: str = "latest"  # the version the per-page tests read
 
-    def url(self, path: str) -> str:
-        return f"{self.origin}/{path.lstrip('/')}"
+    @property
+    def root(self) -> Path:
+        """The built files of the version under test."""
+        return (self.pages / self.version).resolve()
+
+    def url(self, path: str, *, version: str | None = None) -> str:
+        """Address of ``path`` (a site path such as ``how-to/bits/``) in a version."""
+        return f"{self.origin}{self.prefix}{version or self.version}/{path.lstrip('/')}"
+
+    def top(self, path: str = "") -> str:
+        """Address of ``path`` at the top of the Pages site (outside every version)."""
+        return f"{self.origin}{self.prefix}{path.lstrip('/')}"
 
     def is_local(self, url: str) -> bool:
         return url == self.origin or url.startswith(self.origin + "/")
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+def _tracked_files() -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return [name for name in listed.decode().split("\0") if name]
+
+
+def deploy_two_versions(work: Path, out: Path) -> None:
+    """Copy the working tree into a throw-away repository ``work`` and deploy it twice
+    with ``tools/gh_pages.py`` (mike): ``0.1`` as ``latest``, then ``dev``. Nothing is
+    pushed; the Pages tree is written to ``out``."""
+    for name in _tracked_files():
+        source = REPO_ROOT / name
+        if source.is_file():
+            target = work / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    env = {**os.environ, **GIT_IDENTITY, "NO_MKDOCS_2_WARNING": "1"}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "docs under test"]):
+        subprocess.run(["git", *command], cwd=work, env=env, check=True)
+    script = str(REPO_ROOT / "tools" / "gh_pages.py")
+    for version, *aliases in ([RELEASE, "latest"], [DEV]):
+        deployed = subprocess.run(
+            [sys.executable, script, "deploy", version, *aliases, "--out", str(out)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if deployed.returncode != 0:
+            pytest.fail(
+                f"deploying {version} failed:\n{deployed.stdout}\n{deployed.stderr}",
+                pytrace=False,
+            )
+
+
+class _PagesHandler(SimpleHTTPRequestHandler):
+    """Serves a Pages tree below a prefix as GitHub Pages does: a missing path (or a
+    folder without ``index.html``) gets status 404 and the top-level ``404.html``."""
+
+    prefix = "/"
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def send_head(self) -> Any:
+        path = urllib.parse.urlsplit(self.path).path
+        if not path.startswith(self.prefix):
+            self.send_error(404)
+            return None
+        self.path = "/" + path[len(self.prefix) :]
+        local = Path(self.translate_path(self.path))
+        if local.is_dir() and not self.path.endswith("/"):
+            return super().send_head()  # the redirect to "folder/"
+        if local.is_dir():
+            local = local / "index.html"
+        if not local.is_file():
+            body = (Path(self.directory) / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+        return super().send_head()
 
     def copyfile(self, source: Any, outputfile: Any) -> None:
         # The browser may drop a connection it no longer needs (a page it left);
@@ -102,25 +204,18 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """``mkdocs build --strict`` into a temporary directory and serve it on 127.0.0.1."""
-    root = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if build.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{build.stderr}", pytrace=False)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    """The site deployed in two versions with mike, served as GitHub Pages serves it."""
+    work = tmp_path_factory.mktemp("repository")
+    pages = tmp_path_factory.mktemp("pages")
+    deploy_two_versions(work, pages)
+    prefix = site_path()
+    handler = type("Handler", (_PagesHandler,), {"prefix": prefix})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(pages)))
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:
-        yield Site(root=root, origin=f"http://127.0.0.1:{server.server_address[1]}")
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        yield Site(pages=pages, origin=origin, prefix=prefix)
     finally:
         server.shutdown()
         server.server_close()

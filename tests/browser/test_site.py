@@ -13,6 +13,7 @@ shown on the page), both colour palettes (screenshots in
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -341,6 +342,76 @@ def test_light_and_dark_palettes(visits: Visits, site: Site, path: str) -> None:
     finally:
         context.close()
     assert backgrounds["default"] != backgrounds["slate"], backgrounds
+
+
+# ------------------------------------------------ versions, 404, sub-path ----
+
+
+def test_versions_json_lists_both_deployed_versions(site: Site) -> None:
+    listed = json.loads((site.pages / "versions.json").read_text(encoding="utf-8"))
+    assert [(v["version"], v["aliases"]) for v in listed] == [("dev", []), ("0.1", ["latest"])]
+
+
+def test_version_selector_lists_both_and_switches(visits: Visits, site: Site) -> None:
+    context = visits.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.url("how-to/bits/", version="0.1"))
+        page.wait_for_selector(".md-version__current")  # drawn once versions.json is in
+        selector = page.locator(".md-version")
+        assert selector.count() == 1, "exactly one version selector (Material's, not mike's)"
+        assert page.locator("#version-selector").count() == 0
+        assert page.locator(".md-version__current").inner_text().strip() == "0.1"
+        selector.hover()
+        links = page.locator(".md-version__link")
+        names = [links.nth(i).inner_text().strip() for i in range(links.count())]
+        assert names == ["dev", "0.1"], names
+        page.locator(".md-version__link", has_text="dev").first.click()
+        page.wait_for_url(site.url("how-to/bits/", version="dev"))
+        assert page.locator(".md-version__current").inner_text().strip() == "dev"
+        heading = page.locator("article h1").inner_text().strip().rstrip("¶")
+        assert heading == "Report results in bits"
+    finally:
+        context.close()
+
+
+def test_root_redirects_to_latest(visits: Visits, site: Site) -> None:
+    context = visits.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.top())
+        page.wait_for_url(site.url(""))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("missing", ["no-such-page/", "dev/how-to/no-such-page/deeper/"])
+def test_missing_page_gets_a_working_404_page(visits: Visits, site: Site, missing: str) -> None:
+    """A missing path at any depth gets the 404 page, whose assets and links resolve."""
+    context = visits.new_context()
+    failed: list[str] = []
+    context.on("requestfailed", lambda request: failed.append(request.url))
+    statuses: dict[str, int] = {}
+    context.on("response", lambda response: statuses.__setitem__(response.url, response.status))
+    try:
+        page = context.new_page()
+        url = site.top(missing)
+        response = page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        assert response is not None
+        assert response.status == 404
+        assert "404" in page.locator("article h1").inner_text()
+        # The stylesheets and scripts came from the site: the page is styled.
+        assert page.evaluate("() => getComputedStyle(document.body).fontFamily") != ""
+        hrefs: list[str] = page.eval_on_selector_all("a[href]", "(a) => a.map((x) => x.href)")
+    finally:
+        context.close()
+    assert failed == []
+    assert {u: s for u, s in statuses.items() if s >= 400 and u != url} == {}
+    local = [href.split("#", 1)[0] for href in hrefs if site.is_local(href)]
+    assert local, "the 404 page links back into the site"
+    broken = [href for href in local if visits.status(href) != 200]
+    assert broken == []
 
 
 # ---------------------------------------------------------- API reference ----
