@@ -1,7 +1,13 @@
 # One entry point for a fresh machine that has python3 and make.
-#   make serve   install the docs tools, build the site and serve it on http://127.0.0.1:8000
-#   make test    install everything, lint, type-check, build the site strictly, run every test
-# Both create .venv/ on first use; exact versions come from requirements/constraints.txt.
+#   make serve        install the docs tools, build the site and serve it on http://127.0.0.1:8000
+#   make test         install everything, lint, type-check, build the site strictly, run every test
+# For the people who write pages (see CONTRIBUTING.md):
+#   make docs-update  rewrite every docs output block (and bound number) with what the code prints now
+#   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
+# For the workflows:
+#   make docs-deploy VERSION=dev [ALIASES=latest] [PUSH=1] PAGES=dir   mike deploy, Pages tree
+#   make dist         sdist and wheel in dist/, checked with twine
+# The first use creates .venv/; exact versions come from requirements/constraints.txt.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,8 +15,11 @@ PIP    := $(BIN)/python -m pip install --quiet -c requirements/constraints.txt
 DEPS   := pyproject.toml requirements/constraints.txt tools/crossentropy_site/pyproject.toml
 # mkdocs-material 9.x prints a banner about MkDocs 2.0 on every build.
 export NO_MKDOCS_2_WARNING := 1
+# The site is built with ProperDocs, the maintained fork of MkDocs 1.x (same config);
+# tests/test_site_build.py checks that MkDocs builds the same files.
+DOCS   := $(BIN)/properdocs
 
-.PHONY: serve build test lint typecheck pytest bench clean
+.PHONY: serve build test lint typecheck pytest bench clean docs-update docs-deploy dist check-version
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,23 +29,30 @@ $(VENV)/.docs-installed: $(DEPS) | $(BIN)/python
 	$(PIP) -e ".[docs]" -e tools/crossentropy_site
 	touch $@
 
+$(VENV)/.release-installed: $(DEPS) | $(BIN)/python
+	$(PIP) -e ".[release]"
+	touch $@
+
 $(VENV)/.test-installed: $(DEPS) | $(BIN)/python
 	$(PIP) -e ".[test,docs,compare]" -e tools/crossentropy_site
 	touch $@ $(VENV)/.docs-installed
 
 serve: $(VENV)/.docs-installed
-	$(BIN)/mkdocs serve --strict -a 127.0.0.1:8000
+	$(DOCS) serve --strict -a 127.0.0.1:8000
 
 build: $(VENV)/.docs-installed
-	$(BIN)/mkdocs build --strict
+	$(DOCS) build --strict
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy --strict src
-	$(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py
+	$(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tools/gh_pages.py
 	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
 pytest: $(VENV)/.test-installed
@@ -44,8 +60,25 @@ pytest: $(VENV)/.test-installed
 
 test: lint typecheck build pytest
 
+docs-update: $(VENV)/.test-installed
+	$(BIN)/python -m crossentropy_site.update docs
+
+docs-deploy: $(VENV)/.docs-installed
+	$(BIN)/python tools/gh_pages.py deploy $(VERSION) $(ALIASES) --out $(PAGES) $(if $(PUSH),--push)
+
+dist: $(VENV)/.release-installed
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
+
+check-version: | $(BIN)/python
+	@TAG="$(TAG)" $(BIN)/python -c "import os, sys, tomllib; \
+	version = tomllib.load(open('pyproject.toml', 'rb'))['project']['version']; \
+	tag = os.environ['TAG'].removeprefix('v'); \
+	sys.exit(0 if tag == version else f'tag v{tag} does not match version {version} in pyproject.toml')"
+
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
