@@ -46,13 +46,14 @@ build: $(VENV)/.docs-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m crossentropy_site.lint docs
 	$(BIN)/zizmor --offline --quiet .github/workflows
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy --strict src
-	$(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tools/gh_pages.py
+	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tools/gh_pages.py
 	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
 pytest: $(VENV)/.test-installed

@@ -1,0 +1,105 @@
+"""Every page with Python code links its notebook, and every notebook, taken out of the
+built site, runs top to bottom in a fresh interpreter and prints exactly what it stores
+(which is what the page shows)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from crossentropy_site.notebooks import download_name, page_url
+from crossentropy_site.pages import Page
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DOCS = REPO_ROOT / "docs"
+PAGES = {
+    md.relative_to(DOCS).as_posix(): md
+    for md in sorted(DOCS.rglob("*.md"))
+    if Page.read(md).examples
+}
+_LINK = re.compile(
+    r'<a download="(?P<name>[^"]+\.ipynb)" href="data:application/x-ipynb\+json;base64,'
+    r'(?P<data>[^"]+)"'
+)
+
+# Runs in a fresh interpreter: every code cell in order, in one namespace, showing the
+# value of a last bare expression as Jupyter does; prints one JSON list of outputs.
+RUNNER = r"""
+import ast, contextlib, io, json, sys
+cells = json.load(open(sys.argv[1], encoding="utf-8"))["cells"]
+namespace = {"__name__": "__main__"}
+outputs = []
+for cell in cells:
+    if cell["cell_type"] != "code":
+        continue
+    tree = ast.parse("".join(cell["source"]))
+    last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    body = ast.Module(tree.body[:-1] if last else tree.body, type_ignores=[])
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        exec(compile(body, "<cell>", "exec"), namespace)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+            if value is not None:
+                print(repr(value))
+    outputs.append(buffer.getvalue())
+sys.__stdout__.write(json.dumps(outputs))
+"""
+
+
+def _notebook(site: Path, relative: str) -> tuple[str, dict[str, Any]]:
+    html = (site / page_url(relative) / "index.html").read_text(encoding="utf-8")
+    links = _LINK.findall(html)
+    assert len(links) == 1, f"{relative}: {len(links)} notebook links"
+    name, data = links[0]
+    return name, json.loads(base64.b64decode(data))
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def test_pages_without_code_have_no_notebook(site_builds: dict[str, Path]) -> None:
+    site = site_builds["properdocs"]
+    for md in sorted(DOCS.rglob("*.md")):
+        relative = md.relative_to(DOCS).as_posix()
+        if relative not in PAGES:
+            html = (site / page_url(relative) / "index.html").read_text(encoding="utf-8")
+            assert not _LINK.search(html), relative
+
+
+@pytest.mark.parametrize("relative", list(PAGES))
+def test_notebook_reproduces_its_outputs(
+    site_builds: dict[str, Path], tmp_path: Path, relative: str
+) -> None:
+    name, document = _notebook(site_builds["properdocs"], relative)
+    assert name == download_name(relative)
+    nbformat.validate(nbformat.from_dict(document))  # type: ignore[no-untyped-call]
+    code = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
+    examples = [e for e in Page.read(PAGES[relative]).examples]
+    assert len(code) == len(examples), "one code cell per example of the page"
+    path = tmp_path / name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, f"{name} fails in a fresh interpreter:\n{run.stderr}"
+    printed = json.loads(run.stdout)
+    for index, (cell, actual) in enumerate(zip(code, printed, strict=True)):
+        stored = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+        assert _lines(actual) == _lines(stored), f"{name}, code cell {index}"

@@ -1,0 +1,162 @@
+"""Lint and format-check the Python examples of the docs with ruff.
+
+    python -m crossentropy_site.lint [PATH ...]        (default: docs)
+
+The examples of a page run as one session, so they are linted as one module: the
+page's examples in order, ``>>>`` prompts and doctest output removed. An unused import
+or name, or a name used but never defined on the page, is reported with the line of
+the Markdown file (``docs/how-to/bits.md:12:1: F401 ...``). The rules are the
+project's (``pyproject.toml``) but for those a page's session breaks on purpose:
+
+* ``E402``: a later block imports what it needs where the page first uses it;
+* ``B018``: a doctest line that shows a value is a bare expression;
+* ``I001``: to the reader ``crossentropy`` is a third-party package like NumPy, and
+  the snippets import NumPy first, the order a reader expects.
+
+Each plain example must also be formatted as ``ruff format`` formats it; a block that
+is not is reported with its line and the diff. Exit status 1 if anything is found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .pages import Example, Page
+
+__all__ = ["Module", "format_problems", "lint_problems", "main", "page_module"]
+
+#: Rules the session of a page breaks on purpose (see the module docstring).
+IGNORED = ("E402", "B018", "I001")
+
+
+@dataclass(frozen=True)
+class Module:
+    """A page's examples as one Python module, and the page line of each of its lines."""
+
+    source: str
+    lines: list[int]  # lines[i]: the page's line of the module's line i + 1
+
+
+def _code_lines(example: Example) -> list[tuple[int, str]]:
+    """(page line, code) of an example; for a doctest block, its ``>>>`` and ``...``
+    lines without the prompts."""
+    first = example.line + 1
+    lines = example.source.splitlines()
+    if not example.is_doctest:
+        return [(first + i, line) for i, line in enumerate(lines)]
+    code = []
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        if stripped.startswith((">>> ", "... ")) or stripped in (">>>", "..."):
+            code.append((first + i, stripped[4:]))
+    return code
+
+
+def page_module(page: Page) -> Module:
+    source: list[str] = []
+    lines: list[int] = []
+    for example in page.examples:
+        if example.fence.start in page.skipped:
+            continue
+        for line, code in _code_lines(example):
+            source.append(code)
+            lines.append(line)
+    return Module("".join(line + "\n" for line in source), lines)
+
+
+def _ruff(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def lint_problems(page: Page) -> list[str]:
+    """ruff's findings on the page's session, with Markdown line numbers."""
+    module = page_module(page)
+    if not module.source.strip():
+        return []
+    result = _ruff(
+        "check",
+        "--quiet",
+        "--output-format",
+        "json",
+        "--ignore",
+        ",".join(IGNORED),
+        "--stdin-filename",
+        f"{page.path.with_suffix('')}_session.py",
+        "-",
+        stdin=module.source,
+    )
+    if result.returncode not in (0, 1):
+        return [f"{page.path}: ruff failed: {result.stderr.strip()}"]
+    found = []
+    for finding in json.loads(result.stdout or "[]"):
+        row = finding["location"]["row"]
+        line = module.lines[row - 1] if 0 < row <= len(module.lines) else row
+        column = finding["location"]["column"]
+        found.append(f"{page.path}:{line}:{column}: {finding['code']} {finding['message']}")
+    return found
+
+
+def format_problems(page: Page) -> list[str]:
+    """Plain examples that ``ruff format`` would change, with the diff."""
+    found = []
+    for example in page.examples:
+        if example.is_doctest or example.fence.start in page.skipped:
+            continue
+        result = _ruff(
+            "format",
+            "--quiet",
+            "--stdin-filename",
+            f"{page.path.stem}.py",
+            "-",
+            stdin=example.source,
+        )
+        if result.returncode != 0:
+            found.append(f"{page.path}:{example.line}: ruff format failed: {result.stderr.strip()}")
+        elif result.stdout != example.source:
+            diff = "".join(
+                difflib.unified_diff(
+                    example.source.splitlines(keepends=True),
+                    result.stdout.splitlines(keepends=True),
+                    "as written",
+                    "as ruff formats it",
+                )
+            )
+            found.append(f"{page.path}:{example.line}: block is not formatted\n{diff}")
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, default=[Path("docs")])
+    args = parser.parse_args(argv)
+    pages = [
+        page
+        for path in args.paths
+        for page in (sorted(path.rglob("*.md")) if path.is_dir() else [path])
+    ]
+    problems: list[str] = []
+    for path in pages:
+        page = Page.read(path)
+        problems += lint_problems(page) + format_problems(page)
+    for problem in problems:
+        print(problem)
+    examples = sum(len(Page.read(p).examples) for p in pages)
+    print(f"{len(pages)} pages, {examples} examples: {len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,275 @@
+"""Each page with Python examples, as a Jupyter notebook, built from the page itself.
+
+The notebook holds the page in order: its text as Markdown cells (links made absolute,
+admonitions as quotes, figures and tables as their captions with a link to the page),
+each example as a code cell, and as that cell's output what the page shows under it
+(its ``text`` fence), which is what the tests check the code prints. Skipped examples
+are shown as code in a Markdown cell, not run.
+
+As a Markdown extension (``crossentropy_site.notebooks``) it puts a download link under
+the page's title at build time: the notebook travels inside the page as a ``data:``
+URL, so no builder has to write a file for it. ``tests/test_notebooks.py`` takes every
+notebook out of the built site and runs it in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import posixpath
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+from .pages import CUSTOM_FENCES, Example, Fence, Page
+from .project import find_page, project
+
+__all__ = ["NotebookExtension", "download_name", "makeExtension", "notebook", "page_url"]
+
+_LINK = re.compile(r"(?P<open>\]\()(?P<target>[^)\s]+)(?P<close>(?:\s+\"[^\"]*\")?\))")
+_ADMONITION = re.compile(
+    r"^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+(?P<kind>[\w-]+)"
+    r'(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$'
+)
+_TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+
+
+def page_url(relative: str) -> str:
+    """The site path of a docs file (``use_directory_urls``): ``how-to/bits/``."""
+    path = PurePosixPath(relative)
+    if path.suffix != ".md":
+        return relative
+    parts = path.with_suffix("").parts
+    if parts and parts[-1] == "index":
+        parts = parts[:-1]
+    return "".join(f"{part}/" for part in parts)
+
+
+def download_name(relative: str) -> str:
+    """The notebook's file name: ``explanation-gradient.ipynb``, ``index.ipynb``."""
+    stem = PurePosixPath(relative).with_suffix("").as_posix().replace("/", "-")
+    return f"{stem.removesuffix('-index') or 'index'}.ipynb"
+
+
+def _absolute(target: str, relative: str, site_url: str) -> str:
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # http:, mailto:, data:
+        return target
+    path, _, anchor = target.partition("#")
+    if not path:
+        resolved = page_url(relative)
+    else:
+        resolved = page_url(posixpath.normpath(posixpath.join(posixpath.dirname(relative), path)))
+    return site_url + resolved + (f"#{anchor}" if anchor else "")
+
+
+def _markdown(
+    text: str, relative: str, site_url: str, quoted: int | None
+) -> tuple[str, int | None]:
+    """A stretch of page text as notebook Markdown: absolute links, admonitions as
+    block quotes. ``quoted`` is the indentation of an admonition the stretch starts
+    inside (after a fence in its body); returned for the next stretch."""
+    text = _LINK.sub(
+        lambda m: m["open"] + _absolute(m["target"], relative, site_url) + m["close"], text
+    )
+    out: list[str] = []
+    for line in text.split("\n"):
+        header = _ADMONITION.match(line)
+        if header:
+            quoted = len(header["indent"])
+            title = header["title"] or header["kind"].capitalize()
+            out.append(f"> **{title}**")
+            out.append(">")
+            continue
+        if quoted is not None:
+            indent = len(line) - len(line.lstrip(" "))
+            if not line.strip():
+                out.append(">")
+                continue
+            if indent > quoted:
+                out.append("> " + line[quoted + 4 :])
+                continue
+            quoted = None
+        out.append(line)
+    while out and out[-1] in ("", ">"):
+        out.pop()
+    while out and out[0] in ("", ">") and (quoted is None or out[0] == ""):
+        out.pop(0)
+    return "\n".join(out), quoted
+
+
+def _cell_id(kind: str, index: int, source: str) -> str:
+    digest = hashlib.sha1(f"{kind}{index}{source}".encode(), usedforsecurity=False)
+    return digest.hexdigest()[:12]
+
+
+def _source_lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines:
+        lines[-1] = lines[-1].rstrip("\n")
+    return lines
+
+
+def _code_cell(index: int, code: str, output: str | None) -> dict[str, Any]:
+    outputs = []
+    if output:
+        text = _source_lines(output + "\n")
+        outputs.append({"name": "stdout", "output_type": "stream", "text": text})
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": _cell_id("code", index, code),
+        "metadata": {},
+        "outputs": outputs,
+        "source": _source_lines(code.rstrip("\n")),
+    }
+
+
+def _markdown_cell(index: int, text: str) -> dict[str, Any]:
+    return {
+        "cell_type": "markdown",
+        "id": _cell_id("markdown", index, text),
+        "metadata": {},
+        "source": _source_lines(text),
+    }
+
+
+def _doctest_cells(example: Example) -> Iterator[tuple[str, str]]:
+    """(code, shown output) of each ``>>>`` statement of a doctest block."""
+    code: list[str] = []
+    shown: list[str] = []
+    for line in example.source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(">>>"):
+            if code:
+                yield "\n".join(code), "\n".join(shown)
+            code, shown = [stripped[4:]], []
+        elif stripped.startswith("...") and not shown:
+            code.append(stripped[4:])
+        elif code:
+            shown.append(line)
+    if code:
+        yield "\n".join(code), "\n".join(shown)
+
+
+def _figure_text(page: Page, fence: Fence, url: str) -> str:
+    body = page.text[fence.content_start : fence.content_end]
+    caption = re.search(r"^[ \t>]*caption:[ \t]*(.*)$", body, re.MULTILINE)
+    what = "Figure" if fence.language == "figure" else "Table"
+    text = Page(caption[1]).without_markup() if caption else ""
+    if not text:
+        return f"*{what}: see [the page]({url}).*"
+    return f"*{what}, drawn on [the page]({url}): {text}*"
+
+
+def notebook(page: Page, relative: str, site_url: str) -> dict[str, Any]:
+    """The page as an nbformat 4.5 notebook (a JSON-ready dict). ``relative`` is the
+    page's path in the docs directory, ``site_url`` the site's address (with "/")."""
+    url = site_url + page_url(relative)
+    title = _TITLE.search(page.text)
+    cells: list[dict[str, Any]] = [
+        _markdown_cell(
+            0,
+            f"*This notebook is the page [{title['title'] if title else relative}]({url}) of the "
+            "crossentropy documentation. Run its cells in order: later cells use what "
+            "earlier ones define. It needs NumPy and `crossentropy` "
+            "(`pip install crossentropy`).*",
+        )
+    ]
+    examples = {example.fence.start: example for example in page.examples}
+    outputs = {example.output.start for example in page.examples if example.output}
+    position, quoted = 0, None
+
+    def text_until(end: int) -> None:
+        nonlocal quoted
+        chunk = Page(page.text[position:end]).without_markup()
+        converted, quoted = _markdown(chunk, relative, site_url, quoted)
+        if converted.strip(" \n>"):
+            cells.append(_markdown_cell(len(cells), converted))
+
+    for fence in page.fences:
+        if fence.start in outputs:
+            position = fence.end
+            continue
+        example = examples.get(fence.start)
+        if example is None and fence.language not in CUSTOM_FENCES:
+            continue  # other code (bash, markdown...) stays in the Markdown text
+        text_until(fence.start)
+        position = fence.end
+        if example is None:
+            cells.append(_markdown_cell(len(cells), _figure_text(page, fence, url)))
+        elif example.fence.start in page.skipped:
+            reason = page.skipped[example.fence.start]
+            listing = f"```python\n{example.source.rstrip()}\n```"
+            cells.append(_markdown_cell(len(cells), f"Not run here ({reason}):\n\n{listing}"))
+        elif example.is_doctest:
+            for code, shown in _doctest_cells(example):
+                cells.append(_code_cell(len(cells), code, None))
+                if shown:
+                    cells[-1]["outputs"] = [
+                        {
+                            "data": {"text/plain": _source_lines(shown)},
+                            "execution_count": None,
+                            "metadata": {},
+                            "output_type": "execute_result",
+                        }
+                    ]
+        else:
+            cells.append(_code_cell(len(cells), example.source, example.expected_output))
+    text_until(len(page.text))
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def data_url(document: dict[str, Any]) -> str:
+    payload = json.dumps(document, indent=1, ensure_ascii=False).encode() + b"\n"
+    return "data:application/x-ipynb+json;base64," + base64.b64encode(payload).decode()
+
+
+class _DownloadLink(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        site = project(self.md)
+        text = "\n".join(lines)
+        if site is None:
+            return lines
+        path = find_page(site, text)
+        if path is None:
+            return lines
+        page = Page(text, path)
+        if not page.examples:
+            return lines
+        relative = path.resolve().relative_to(site.docs_dir).as_posix()
+        document = notebook(page, relative, site.site_url or "/")
+        name = download_name(relative)
+        link = (
+            f'<p class="ce-notebook">Run this page yourself: <a download="{name}" '
+            f'href="{data_url(document)}">download it as a Jupyter notebook</a>.</p>'
+        )
+        title = next((i for i, line in enumerate(lines) if _TITLE.match(line)), None)
+        at = 0 if title is None else title + 1
+        return [*lines[:at], "", link, "", *lines[at:]]
+
+
+class NotebookExtension(Extension):
+    """Python-Markdown extension: a notebook download link under each page's title."""
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        # Before the bindings are stripped (35): the notebook is built from the page as
+        # written; the link is raw HTML, which Markdown passes through.
+        md.preprocessors.register(_DownloadLink(md), "crossentropy_notebook", 36)
+
+
+def makeExtension(**kwargs: Any) -> NotebookExtension:
+    return NotebookExtension(**kwargs)
