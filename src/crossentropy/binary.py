@@ -1,26 +1,80 @@
-r"""Binary cross-entropy: one probability (or logit) per sample and label."""
+r"""Binary cross-entropy and its gradient: one probability (or logit) per sample and
+label. The public functions.
+
+Both validate their arguments into a :class:`_Binary` problem, run the element-wise
+kernel (:mod:`crossentropy._kernels.binary`) and scale by the reduction rule
+(:mod:`crossentropy._reduce`). Imports the validation, the kernel and the reduction.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from . import _validate as v
-from ._kernels import _mul0
-from ._reduce import Loss, reduce_losses
+from ._kernels.binary import binary_losses, smoothed_labels
+from ._reduce import reduce_losses
+from ._typing import FloatArray, Loss
 
 __all__ = ["binary_cross_entropy"]
 
-FloatArray = NDArray[np.floating[Any]]
+_LOGITS_HINT = " (if these are logits, pass from_logits=True)"
 
 
-def _softplus(x: FloatArray) -> FloatArray:
-    """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
-    with np.errstate(invalid="ignore"):
-        result: FloatArray = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-    return result
+@dataclass(frozen=True)
+class _Binary:
+    """A validated binary problem."""
+
+    predicted: FloatArray  # in the compute dtype
+    labels: FloatArray  # smoothed, in the compute dtype
+    sample_weight: FloatArray | None  # flat
+    pos_weight: FloatArray | None  # broadcast to predicted's shape
+    from_logits: bool
+    reduction: str
+    log_base: float
+    out_dtype: np.dtype[Any]
+
+
+def _prepare(
+    predicted: ArrayLike,
+    target: ArrayLike,
+    *,
+    from_logits: Any,
+    reduction: Any,
+    sample_weight: ArrayLike | None,
+    pos_weight: ArrayLike | None,
+    label_smoothing: Any,
+    base: Any,
+) -> _Binary:
+    pred, out_dtype = v.as_float_array(predicted, "predicted")
+    from_logits = v.check_flag(from_logits, "from_logits")
+    reduction = v.check_reduction(reduction)
+    smoothing = v.check_label_smoothing(label_smoothing)
+    log_base = v.check_base(base)
+    dtype, shape = pred.dtype, pred.shape
+    labels = v.as_real_array(target, "target")
+    v.check_same_shape(pred, labels, "binary_cross_entropy needs one label per prediction")
+    labels = labels.astype(dtype, copy=False)
+    v.check_unit_interval(labels, "target")
+    if from_logits:
+        v.check_not_nan(pred, "predicted")
+    else:
+        v.check_unit_interval(pred, "predicted", hint=_LOGITS_HINT)
+    weights = (
+        None
+        if sample_weight is None
+        else v.check_weight(sample_weight, "sample_weight", shape, dtype, "element").reshape(-1)
+    )
+    positive = (
+        None
+        if pos_weight is None
+        else v.check_weight(pos_weight, "pos_weight", shape, dtype, "element")
+    )
+    y = smoothed_labels(labels, smoothing)
+    return _Binary(pred, y, weights, positive, from_logits, reduction, log_base, out_dtype)
 
 
 def binary_cross_entropy(
@@ -115,55 +169,17 @@ def binary_cross_entropy(
     >>> print(f"{binary_cross_entropy(np.log(p / (1 - p)), y, from_logits=True):.6f}")
     0.279777
     """
-    pred, out_dtype = v.as_float_array(predicted, "predicted")
-    from_logits = v.check_flag(from_logits, "from_logits")
-    reduction = v.check_reduction(reduction)
-    smoothing = v.check_label_smoothing(label_smoothing)
-    log_base = v.check_base(base)
-    dtype = pred.dtype
-    labels = v.as_real_array(target, "target")
-    if labels.shape != pred.shape:
-        raise ValueError(
-            f"target has shape {labels.shape} but predicted has shape {pred.shape}; "
-            "binary_cross_entropy needs one label per prediction"
-        )
-    labels = labels.astype(dtype, copy=False)
-    v.check_unit_interval(labels, "target")
-    if from_logits:
-        if np.isnan(pred).any():
-            where = tuple(int(i) for i in np.argwhere(np.isnan(pred))[0])
-            raise ValueError(f"predicted contains NaN (first at position {where})")
-    else:
-        v.check_unit_interval(
-            pred, "predicted", hint=" (if these are logits, pass from_logits=True)"
-        )
-    shape = pred.shape
-    weights = (
-        None
-        if sample_weight is None
-        else v.check_weight(sample_weight, "sample_weight", shape, dtype, "element")
+    # locals() is, on this first line, exactly the arguments by name.
+    problem = _prepare(**locals())
+    losses = binary_losses(
+        problem.predicted, problem.labels, problem.pos_weight, from_logits=problem.from_logits
     )
-    positive = (
-        None
-        if pos_weight is None
-        else v.check_weight(pos_weight, "pos_weight", shape, dtype, "element")
-    )
-
-    y = labels if not smoothing else (1.0 - smoothing) * labels + smoothing / 2
-    if from_logits:
-        neg_log_p, neg_log_q = _softplus(-pred), _softplus(pred)
-    else:
-        with np.errstate(divide="ignore"):
-            neg_log_p, neg_log_q = -np.log(pred), -np.log1p(-pred)
-    pos_coef = y if positive is None else positive * y
-    losses = _mul0(pos_coef, neg_log_p) + _mul0(1.0 - y, neg_log_q)
-    flat_weights = None if weights is None else weights.reshape(-1)
     return reduce_losses(
         losses.reshape(-1),
-        multiplier=flat_weights,
-        normaliser=flat_weights,
-        reduction=reduction,
-        log_base=log_base,
-        batch_shape=shape,
-        out_dtype=out_dtype,
+        multiplier=problem.sample_weight,
+        normaliser=problem.sample_weight,
+        reduction=problem.reduction,
+        log_base=problem.log_base,
+        batch_shape=problem.predicted.shape,
+        out_dtype=problem.out_dtype,
     )
