@@ -39,8 +39,6 @@ from ._kernels.softmax import first_undefined
 from ._reduce import sample_multiplier
 from ._typing import FloatArray, IndexArray, Losses
 
-LOGITS_HINT = " (if these are logits, pass from_logits=True)"
-
 
 @dataclass(frozen=True)
 class IndexTarget:
@@ -211,7 +209,7 @@ def prepare(
     parsed = _parse_target(target, pred, options, guess=guess)
     moved = np.moveaxis(pred, options.axis, -1)
     if not options.from_logits:
-        checked_distribution(moved, "predicted", hint=LOGITS_HINT)
+        checked_distribution(moved, "predicted", hint=v.LOGITS_HINT)
     k, dtype = pred.shape[options.axis], pred.dtype
     weights = None if class_weight is None else v.check_class_weight(class_weight, k, dtype)
     samples = _check_sample_weight(sample_weight, moved.shape[:-1], dtype, parsed)

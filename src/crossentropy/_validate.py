@@ -25,6 +25,9 @@ from ._typing import FloatArray, IndexArray, Undefined
 
 REDUCTIONS = ("none", "mean", "sum")
 
+#: Added to a message about probabilities that may well be logits.
+LOGITS_HINT = " (if these are logits, pass from_logits=True)"
+
 
 # --- positions, numbers -------------------------------------------------------------
 
