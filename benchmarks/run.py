@@ -86,7 +86,7 @@ def peak_extra_memory(call: Callable[[], Any], numpy_only: bool) -> tuple[float,
     if numpy_only:
         # The package keeps one block buffer per thread between calls; drop them so
         # that this call allocates them again and they count in its peak.
-        ce._kernels.release_scratch()
+        ce._engine.release_scratch()
         tracemalloc.start()
         tracemalloc.reset_peak()
         call()

@@ -1,11 +1,15 @@
-"""Where the time goes with 10 classes: each NumPy step of the fast path on one block.
+"""Where the time goes with 10 classes: each step of the fast path on one block.
 
 Run it with ``python benchmarks/small_vocab.py`` (after ``make test`` has set up
 ``.venv``). It times, on one block of 32768 rows of float32 logits with 10 classes
-(half of the 65536 x 10 benchmark shape), every NumPy call that the index kernel makes,
-the other ways NumPy has to sum short rows, and the whole loss from this package and,
-if installed, from ``jax.jit`` of optax. It prints a Markdown table of median
-microseconds per block and nanoseconds per row; the Performance page quotes it.
+(half of the 65536 x 10 benchmark shape), each step that the index kernel takes on a
+block, by calling the package's own functions (``crossentropy._kernels``), the whole
+block step (:class:`~crossentropy._kernels.index_nll.IndexNllPass` on one block), the
+other ways NumPy has to sum short rows (alternatives the package does not use, for
+comparison), and the whole loss from this package and, if installed, from ``jax.jit``
+of optax. It prints a Markdown table of median microseconds per block and nanoseconds
+per row; the Performance page quotes it. The exponential is one step here, as the
+package takes it (``exp_in_place``: a scale by log2(e), then ``exp2``).
 
 Everything runs on the calling thread, except the BLAS matrix-vector product, which
 OpenBLAS may spread over its own threads (the package does not use it for that
@@ -20,80 +24,95 @@ import numpy as np
 from run import median_seconds  # benchmarks/run.py
 
 import crossentropy as ce
+from crossentropy._engine import Rows
+from crossentropy._kernels.index_nll import (
+    INDEX_BLOCK_ROWS,
+    IndexNllPass,
+    log1p_losses,
+    target_offsets,
+    zero_at,
+)
+from crossentropy._kernels.primitives import exp_in_place, row_sums, take_flat
+from crossentropy._kernels.rowstats import block_offsets
 
 ROWS, CLASSES = 32768, 10
 
+Calls = dict[str, Callable[[], object]]
 
-def steps() -> dict[str, dict[str, Callable[[], object]]]:
-    """Group -> step name -> a call that does that step once over the block."""
-    rng = np.random.default_rng(0)
-    z = rng.standard_normal((ROWS, CLASSES), dtype=np.float32) * 3
-    labels = rng.integers(0, CLASSES, size=ROWS)
-    log2e = np.float32(np.log2(np.e))
-    work = np.exp(z)
+
+def fast_path_steps(z: np.ndarray, labels: np.ndarray) -> Calls:
+    """The index kernel's steps on one block, each a call of the package's function."""
+    offsets = block_offsets(Rows(z, max_rows=INDEX_BLOCK_ROWS))  # as the kernel cuts them
+    work = np.empty_like(z)
+    exp_in_place(work, source=z)
+    local = target_offsets(offsets, labels)
+    t = take_flat(z, local)
+    sums = np.empty(ROWS, dtype=np.float32)
+    row_sums(work, out=sums)
+    nll = np.empty(ROWS, dtype=np.float32)
+    whole_block = IndexNllPass(Rows(z), labels)  # one block: the kernel's per-block path
+    scratch = np.empty_like(z)
+    return {
+        "exp (scale by log2(e), exp2)": lambda: exp_in_place(work, source=z),
+        "target offsets": lambda: target_offsets(offsets, labels, out=local),
+        "gather target logits": lambda: take_flat(z, local, out=t),
+        "zero the target terms": lambda: zero_at(work, local),
+        "row sums (einsum)": lambda: row_sums(work, out=sums),
+        "finish (exp, multiply, log1p, sum)": lambda: log1p_losses(t, sums, nll),
+        "the whole block step (IndexNllPass)": lambda: whole_block(0, ROWS, scratch),
+    }
+
+
+def other_row_sums(work: np.ndarray) -> Calls:
+    """Other ways NumPy has to sum rows of 10: alternatives the package does not use."""
+    sums = np.empty(ROWS, dtype=np.float32)
     transposed = np.ascontiguousarray(work.T)
     offsets = np.arange(0, ROWS * CLASSES, CLASSES)
-    local = offsets + labels
-    t = z.reshape(-1)[local]
-    sums = np.empty(ROWS, dtype=np.float32)
-    nll = np.empty(ROWS, dtype=np.float32)
-    scaled = z * log2e
-    powers = np.empty_like(z)
     ones = np.ones(CLASSES, dtype=np.float32)
-    # The whole loss runs on the benchmark's shape, 65536 x 10: two blocks.
-    z2 = rng.standard_normal((2 * ROWS, CLASSES), dtype=np.float32) * 3
-    labels2 = rng.integers(0, CLASSES, size=2 * ROWS)
-
-    def finish() -> float:
-        np.negative(t, out=nll)
-        np.exp(nll, out=nll)
-        np.multiply(nll, sums, out=nll)
-        np.log1p(nll, out=nll)
-        return float(nll.sum(dtype=np.float64))
 
     def columns() -> None:
         np.add(work[:, 0], work[:, 1], out=sums)
         for j in range(2, CLASSES):
             sums.__iadd__(work[:, j])
 
-    def scatter() -> None:
-        powers.reshape(-1)[local] = 0
-
-    groups: dict[str, dict[str, Callable[[], object]]] = {
-        "fast path, one call each": {
-            "scale by log2(e)": lambda: np.multiply(z, log2e, out=powers),
-            "exp2": lambda: np.exp2(scaled, out=powers),
-            "target offsets": lambda: np.add(offsets, labels, out=local),
-            "gather target logits": lambda: np.take(z.reshape(-1), local, out=t),
-            "zero the target terms": scatter,
-            "row sums (einsum)": lambda: np.einsum("ij->i", work, out=sums),
-            "finish (exp, multiply, log1p, sum)": finish,
-        },
-        "other ways to sum rows of 10": {
-            "column by column": columns,
-            "add.reduce(axis=1)": lambda: np.add.reduce(work, axis=1, out=sums),
-            "add.reduceat": lambda: np.add.reduceat(work.reshape(-1), offsets, out=sums),
-            "vecdot with ones": lambda: np.vecdot(work, ones, out=sums),
-            "transpose (copy)": lambda: np.copyto(transposed, work.T),
-            "then add.reduce(axis=0)": lambda: np.add.reduce(transposed, axis=0, out=sums),
-            "matmul with ones (BLAS, own threads)": lambda: np.matmul(work, ones, out=sums),
-        },
-        "whole mean loss (65536 x 10)": {
-            "crossentropy": lambda: ce.cross_entropy(z2, labels2, from_logits=True),
-        },
+    return {
+        "column by column": columns,
+        "add.reduce(axis=1)": lambda: np.add.reduce(work, axis=1, out=sums),
+        "add.reduceat": lambda: np.add.reduceat(work.reshape(-1), offsets, out=sums),
+        "vecdot with ones": lambda: np.vecdot(work, ones, out=sums),
+        "transpose (copy)": lambda: np.copyto(transposed, work.T),
+        "then add.reduce(axis=0)": lambda: np.add.reduce(transposed, axis=0, out=sums),
+        "matmul with ones (BLAS, own threads)": lambda: np.matmul(work, ones, out=sums),
     }
+
+
+def whole_loss(rng: np.random.Generator) -> Calls:
+    """The whole mean loss on the benchmark's shape, 65536 x 10: two blocks."""
+    z = rng.standard_normal((2 * ROWS, CLASSES), dtype=np.float32) * 3
+    labels = rng.integers(0, CLASSES, size=2 * ROWS)
+    calls: Calls = {"crossentropy": lambda: ce.cross_entropy(z, labels, from_logits=True)}
     try:
         import jax
         import jax.numpy as jnp
         import optax
     except ImportError:
-        return groups
+        return calls
     loss = jax.jit(lambda a, b: optax.losses.softmax_cross_entropy_with_integer_labels(a, b).mean())
-    jz, jlabels = jnp.asarray(z2), jnp.asarray(labels2)
-    groups["whole mean loss (65536 x 10)"]["JAX jit (optax)"] = lambda: loss(
-        jz, jlabels
-    ).block_until_ready()
-    return groups
+    jz, jlabels = jnp.asarray(z), jnp.asarray(labels)
+    calls["JAX jit (optax)"] = lambda: loss(jz, jlabels).block_until_ready()
+    return calls
+
+
+def steps() -> dict[str, Calls]:
+    """Group -> step name -> a call that does that step once over the block."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((ROWS, CLASSES), dtype=np.float32) * 3
+    labels = rng.integers(0, CLASSES, size=ROWS)
+    return {
+        "fast path, one call each (the package's functions)": fast_path_steps(z, labels),
+        "other ways to sum rows of 10 (NumPy, not used)": other_row_sums(np.exp(z)),
+        "whole mean loss (65536 x 10)": whole_loss(rng),
+    }
 
 
 def main() -> int:

@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from scipy import special
 
 import crossentropy as ce
-from crossentropy import _validate
+from crossentropy import _plan
 
 # Weights as the contract accepts them: 0, or within a representable range of the
 # largest (tiny and subnormal weights are rejected; see test_errors.py).
@@ -122,7 +122,7 @@ def test_only_exactly_one_hot_rows_are_taken_for_class_indices(
     target = np.zeros((2, k))
     target[:, :3] = rows
     try:
-        stats = _validate.check_distribution(target, "target")
+        stats = _plan.checked_distribution(target, "target")
     except ValueError:
         pass  # rejected outright
     else:

@@ -1,34 +1,60 @@
-"""The one reduction rule shared by every loss in the package.
+"""The one reduction rule shared by every loss in the package, and by the gradients.
 
 Given per-sample losses ``l_i``, per-sample multipliers ``m_i`` (sample weight,
-times 0 for an ignored sample) and per-sample normalising weights ``w_i``:
+times 0 for an ignored sample; :func:`sample_multiplier`) and per-sample normalising
+weights ``w_i``:
 
 * ``"none"``: ``m_i * l_i``, in the batch shape;
 * ``"sum"``:  ``sum_i m_i * l_i``;
 * ``"mean"``: ``sum_i m_i * l_i / sum_i w_i``, and 0 when ``sum_i w_i`` is 0
-  (an empty batch, or one whose samples are all ignored or weighted 0).
+  (an empty batch, or one whose samples are all ignored or weighted 0;
+  :func:`mean_denominator`);
 
-Sums are accumulated in float64 and the result is cast to the input's dtype. A
-kernel that can sum the losses itself, without an array of them, passes ``total``.
+each divided by ``log(base)`` (:func:`in_base`). Sums are accumulated in float64 and
+the result is cast to the input's dtype. A kernel that can sum the losses itself,
+without an array of them, passes that sum instead. A gradient scales each sample's
+row as its loss is scaled here (:func:`gradient_scale`).
+
+Imports :mod:`crossentropy._typing` and :mod:`crossentropy._kernels.primitives`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import _mul0
+from ._kernels.primitives import mul0
+from ._typing import FloatArray, Loss
 
-FloatArray = NDArray[np.floating[Any]]
-Loss = FloatArray | np.floating[Any]
+_Value = TypeVar("_Value", FloatArray, float)
+
+
+def sample_multiplier(
+    sample_weight: FloatArray | None, keep: NDArray[np.bool_] | None, dtype: np.dtype[Any]
+) -> FloatArray | None:
+    """Per-sample factor on the loss, flat: the sample weight, 0 for ignored samples
+    (None when every factor is 1)."""
+    if keep is None:
+        return sample_weight
+    kept = keep.reshape(-1).astype(dtype)
+    return kept if sample_weight is None else sample_weight * kept
+
+
+def mean_denominator(normaliser: FloatArray | None, size: int) -> float:
+    """``sum_i w_i`` in float64, or the number of samples when every ``w_i`` is 1."""
+    return float(size) if normaliser is None else float(np.sum(normaliser, dtype=np.float64))
+
+
+def in_base(value: _Value, log_base: float) -> _Value:
+    """A value in nats converted to units of the base whose log is ``log_base``."""
+    return value / log_base if log_base != 1.0 else value
 
 
 def reduce_losses(
-    losses: FloatArray | None,
+    losses: FloatArray | float,
     *,
-    total: float | None = None,
     multiplier: FloatArray | None,
     normaliser: FloatArray | None,
     reduction: str,
@@ -36,19 +62,36 @@ def reduce_losses(
     batch_shape: tuple[int, ...],
     out_dtype: np.dtype[Any],
 ) -> Loss:
-    if losses is None:  # the kernel summed them: no multiplier, not "none"
-        assert total is not None
-        assert multiplier is None
-        assert reduction != "none"
+    """Reduce per-sample losses (flat), or their sum when a kernel took it (then
+    there is no multiplier and the reduction is not "none")."""
+    if isinstance(losses, float):
+        total = losses
         size = int(np.prod(batch_shape, dtype=np.int64))
     else:
-        weighted = losses if multiplier is None else _mul0(multiplier, losses)
+        weighted = losses if multiplier is None else mul0(multiplier, losses)
         if reduction == "none":
-            result = weighted / log_base if log_base != 1.0 else weighted
-            return np.asarray(result.reshape(batch_shape), dtype=out_dtype)
+            return np.asarray(in_base(weighted, log_base).reshape(batch_shape), dtype=out_dtype)
         total = float(np.sum(weighted, dtype=np.float64))
         size = weighted.size
     if reduction == "mean":
-        count = float(size) if normaliser is None else float(np.sum(normaliser, dtype=np.float64))
+        count = mean_denominator(normaliser, size)
         total = total / count if count > 0 else 0.0
-    return out_dtype.type(total / log_base)  # type: ignore[no-any-return]
+    return out_dtype.type(in_base(total, log_base))  # type: ignore[no-any-return]
+
+
+def gradient_scale(
+    multiplier: FloatArray | None,
+    normaliser: FloatArray | None,
+    *,
+    size: int,
+    reduction: str,
+    log_base: float,
+    dtype: np.dtype[Any],
+) -> FloatArray:
+    """The factor on each sample's gradient, flat: its loss's factor under the
+    reduction (``m_i``, over the mean's denominator for "mean", over ``log(base)``)."""
+    scale = np.ones(size, dtype=dtype) if multiplier is None else multiplier.copy()
+    if reduction == "mean":
+        denominator = mean_denominator(normaliser, size)
+        scale *= 1.0 / denominator if denominator > 0 else 0.0
+    return in_base(scale, log_base)

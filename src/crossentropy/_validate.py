@@ -1,30 +1,67 @@
-"""Argument checks shared by the public functions, and their messages.
+"""Argument checks shared by the public functions, and their messages: one place.
 
-Every public function calls these on its first lines, so that a kernel never
-sees an argument it has to doubt (the one exception: probability targets for
-logits are tested for being one-hot inside the loss pass, and checked here in full
-only if they are not; see ``categorical._prepare``). A message always names the argument and says
-what was wrong with it, with the offending value or position where there is one.
-None of these checks allocates an array of the full input's size: they use
-reductions (min, max, row sums), so they stay within the package's memory bound.
+Every public function calls these on its first lines, so that a kernel never sees an
+argument it has to doubt (the one exception: probability targets for logits are
+tested for being one-hot inside the loss pass, and checked here in full only if they
+are not; see :func:`crossentropy._plan.plan_losses`). A message always names the
+argument and says what was wrong with it, with the offending value or position where
+there is one. Checks of a whole distribution read the row statistics a kernel has
+gathered (:class:`RowStatistics`) and never compute them; none of these checks
+allocates an array of the full input's size except on the way to an error.
+
+Imports :mod:`crossentropy._typing` only; kernels never import this module.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, NamedTuple
+from typing import Any, Literal, NoReturn, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-FloatArray = NDArray[np.floating[Any]]
+from ._typing import FloatArray, IndexArray, Undefined
 
 REDUCTIONS = ("none", "mean", "sum")
 
+#: Added to a message about probabilities that may well be logits.
+LOGITS_HINT = " (if these are logits, pass from_logits=True)"
 
-def _describe_position(index: tuple[int, ...]) -> str:
+
+# --- positions, numbers -------------------------------------------------------------
+
+
+def format_position(index: tuple[Any, ...]) -> str:
+    """``(3,)``, ``(1, 2)`` or ``()``: a position as Python prints a tuple of ints."""
     return "(" + ", ".join(str(int(i)) for i in index) + ("," if len(index) == 1 else "") + ")"
+
+
+def first_position(mask: NDArray[np.bool_]) -> str:
+    """The position of the first true entry of ``mask``, formatted."""
+    return format_position(tuple(np.argwhere(mask)[0]))
+
+
+def _require(value: Any, kind: type, name: str, what: str) -> None:
+    """Raise TypeError unless ``value`` is a ``kind`` number (a bool is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+
+
+def require_integer(value: Any, name: str, what: str = "an integer") -> int:
+    _require(value, numbers.Integral, name, what)
+    return int(value)
+
+
+def check_count(value: Any, name: str) -> int:
+    """An integer of at least 1 (a thread count, a number of classes)."""
+    count = require_integer(value, name)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return count
+
+
+# --- arrays and dtypes --------------------------------------------------------------
 
 
 def compute_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
@@ -64,11 +101,25 @@ def as_float_array(value: ArrayLike, name: str) -> tuple[FloatArray, np.dtype[An
     return array.astype(compute_dtype(array.dtype), copy=False), out_dtype
 
 
+def check_integer_dtype(array: NDArray[Any], name: str) -> None:
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integers, got dtype {array.dtype}")
+
+
+def check_same_shape(predicted: NDArray[Any], target: NDArray[Any], needs: str) -> None:
+    """Raise unless ``target`` has ``predicted``'s shape; ``needs`` says why it must."""
+    if target.shape != predicted.shape:
+        raise ValueError(
+            f"target has shape {target.shape} but predicted has shape {predicted.shape}; {needs}"
+        )
+
+
+# --- axes ---------------------------------------------------------------------------
+
+
 def normalize_axis(axis: Any, ndim: int, name: str = "axis", of: str = "predicted") -> int:
     """Return ``axis`` as a non-negative int for an array of ``ndim`` dimensions."""
-    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {axis!r}")
-    axis_value = int(axis)
+    axis_value = require_integer(axis, name)
     if ndim == 0:
         raise ValueError(f"{of} must have at least one dimension (the class axis), got a scalar")
     if not -ndim <= axis_value < ndim:
@@ -77,6 +128,17 @@ def normalize_axis(axis: Any, ndim: int, name: str = "axis", of: str = "predicte
             f"{'s' if ndim != 1 else ''} (valid: {-ndim} to {ndim - 1})"
         )
     return axis_value % ndim
+
+
+def check_axis_not_empty(array: NDArray[Any], axis: int, name: str, *, classes: bool) -> None:
+    """Raise if ``axis`` of ``array`` has length 0 (``classes``: call it the class axis)."""
+    if array.shape[axis] == 0:
+        if classes:
+            raise ValueError(f"{name} has an empty class axis (axis {axis} of shape {array.shape})")
+        raise ValueError(f"{name} has an empty axis {axis} (shape {array.shape})")
+
+
+# --- options ------------------------------------------------------------------------
 
 
 def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> str:
@@ -90,8 +152,7 @@ def check_base(base: Any) -> float:
     """Return ``log(base)``, the divisor that turns nats into units of ``base``."""
     if base is None:
         return 1.0
-    if isinstance(base, bool) or not isinstance(base, numbers.Real):
-        raise TypeError(f"base must be a positive real number or None, got {base!r}")
+    _require(base, numbers.Real, "base", "a positive real number or None")
     value = float(base)
     if not math.isfinite(value) or value <= 0.0 or value == 1.0:
         raise ValueError(
@@ -102,8 +163,7 @@ def check_base(base: Any) -> float:
 
 
 def check_label_smoothing(label_smoothing: Any) -> float:
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
-        raise TypeError(f"label_smoothing must be a real number in [0, 1], got {label_smoothing!r}")
+    _require(label_smoothing, numbers.Real, "label_smoothing", "a real number in [0, 1]")
     value = float(label_smoothing)
     if not 0.0 <= value <= 1.0:  # also rejects NaN
         raise ValueError(f"label_smoothing must be in [0, 1], got {value!r}")
@@ -116,10 +176,19 @@ def check_flag(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def sum_tolerance(dtype: np.dtype[Any]) -> float:
-    """How far a row sum may stray from 1: sqrt(eps) of the dtype, as scikit-learn's
-    ``log_loss`` uses (3.5e-4 for float32, 1.5e-8 for float64)."""
-    return float(np.sqrt(np.finfo(compute_dtype(dtype)).eps))
+def check_ignore_index(ignore_index: Any) -> int | None:
+    if ignore_index is None:
+        return None
+    return require_integer(ignore_index, "ignore_index", "an integer or None")
+
+
+# --- values -------------------------------------------------------------------------
+
+
+def check_not_nan(values: NDArray[Any], name: str) -> None:
+    nan = np.isnan(values)
+    if nan.any():
+        raise ValueError(f"{name} contains NaN (first at position {first_position(nan)})")
 
 
 def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> None:
@@ -129,118 +198,60 @@ def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> Non
     low = values.min()
     high = values.max()
     if np.isnan(low) or np.isnan(high):
-        where = tuple(np.argwhere(np.isnan(values))[0])
-        raise ValueError(f"{name} contains NaN (first at position {_describe_position(where)})")
+        check_not_nan(values, name)
     for outside, is_bad in ((low < 0.0, np.less), (high > 1.0, np.greater)):
         if outside:  # only now build a full-size mask, on the error path
-            where = tuple(np.argwhere(is_bad(values, 0.0 if is_bad is np.less else 1.0))[0])
+            bad = is_bad(values, 0.0 if is_bad is np.less else 1.0)
+            where = tuple(np.argwhere(bad)[0])
             raise ValueError(
                 f"{name} must hold probabilities in [0, 1]; found {values[where].item()!r} "
-                f"at position {_describe_position(where)}{hint}"
+                f"at position {format_position(where)}{hint}"
             )
 
 
-class RowStats(NamedTuple):
-    """What validating a distribution learns on the way, for the kernels to reuse."""
-
-    sums: NDArray[np.float64]  # each row's sum, flat (undefined when one_hot)
-    top: NDArray[np.intp]  # each row's class, flat (defined only when one_hot)
-    one_hot: bool  # every row is exactly one-hot
+def sum_tolerance(dtype: np.dtype[Any]) -> float:
+    """How far a row sum may stray from 1: sqrt(eps) of the dtype, as scikit-learn's
+    ``log_loss`` uses (3.5e-4 for float32, 1.5e-8 for float64)."""
+    return float(np.sqrt(np.finfo(compute_dtype(dtype)).eps))
 
 
-#: Below this many classes the class of a one-hot row is found as ``sum_j y_j j``
-#: (one ``einsum``, 0.3-0.9 ns per entry here) rather than with ``argmax``, which
-#: pays a per-row cost on short rows (1.2-1.9 ns per entry at 10-32 classes).
-SMALL_K = 128
+class RowStatistics(Protocol):
+    """What a pass over probability rows has learnt (:mod:`crossentropy._kernels.rowstats`)."""
+
+    @property
+    def low(self) -> float: ...  # the smallest entry, NaN if any is NaN
+    @property
+    def high(self) -> float: ...  # the largest entry, likewise
+    @property
+    def sums(self) -> NDArray[np.float64]: ...  # each row's sum (when not one_hot)
+    @property
+    def one_hot(self) -> bool: ...  # every row is exactly one-hot
 
 
-def one_hot_classes(block: NDArray[Any], out: NDArray[np.intp], offsets: NDArray[np.intp]) -> bool:
-    """Whether every row of the 2-D ``block`` is exactly one-hot; if so, each row's
-    class is in ``out``. ``offsets`` holds each row's start, ``arange(0, m k, k)``.
-
-    A row is one-hot when its only non-zero entry is exactly 1. (A float sum of 1
-    does not say so: 1 + 1e-10 rounds to 1 in float32.) Non-zero entries are
-    counted on an integer view of floats, 5x faster, so a -0.0 entry counts too; it
-    merely sends the block down the general path, with the same result. A block
-    with as many non-zero entries as rows is one-hot if the entry at each row's
-    candidate class is exactly 1: that row then has a non-zero entry, so, with no
-    more non-zero entries than rows, every row has exactly one. The candidate is
-    the row's argmax, or for few classes ``sum_j y_j j`` (exact for a one-hot row;
-    for any other row, whatever the sum comes to, the entry it points at is not a
-    lone 1). Two passes, and the second only over a block that may be one-hot.
-    """
-    from ._kernels import _take_flat  # no cycle at import time
-
-    m, k = block.shape
-    bits = np.dtype(f"i{block.dtype.itemsize}") if block.dtype.kind == "f" else None
-    if np.count_nonzero(block if bits is None else block.view(bits)) != m:
-        return False
-    if k >= SMALL_K:
-        np.argmax(block, axis=1, out=out)
-    else:
-        classes = np.arange(k, dtype=block.dtype if bits is not None else np.int64)
-        # Any class will do as a candidate: the test below decides. The cast only has
-        # to land in [0, k) (what NaN and inf become depends on the platform).
-        np.copyto(out, np.einsum("ij,j->i", block, classes), casting="unsafe")
-        if not np.all(out.view(np.uintp) < k):  # a negative class wraps around: fails
-            return False
-    return bool(np.all(_take_flat(block, offsets[:m] + out) == 1))
+def check_distribution(
+    rows: NDArray[Any], stats: RowStatistics, name: str, *, hint: str = ""
+) -> None:
+    """Check that every row (last axis) of ``rows`` is a probability distribution:
+    not NaN, in [0, 1], and summing to 1 within :func:`sum_tolerance`, from the row
+    statistics ``stats``. Only on the way to an error is ``rows`` itself read, to
+    find the first bad value."""
+    if np.isnan(stats.low) or np.isnan(stats.high) or stats.low < 0 or stats.high > 1:
+        check_unit_interval(rows, name, hint=hint)  # finds and reports the first bad value
+    if stats.one_hot:
+        return
+    shaped = stats.sums.reshape(rows.shape[:-1])
+    tol = sum_tolerance(rows.dtype)
+    bad = np.abs(shaped - 1.0) > tol
+    if bad.any():
+        first = tuple(np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} must sum to 1 over the class axis; the row at batch "
+            f"position {format_position(first)} sums to {shaped[first]:.6g} "
+            f"(tolerance {tol:.1e}){hint}"
+        )
 
 
-def check_distribution(rows: FloatArray, name: str, *, hint: str = "") -> RowStats:
-    """Check that every row (last axis) of ``rows`` is a probability distribution.
-
-    ``rows`` has the class axis last. Not NaN, in [0, 1], and each row sums to 1
-    within :func:`sum_tolerance`. Return the row sums, each row's class if every
-    row is exactly one-hot (:func:`one_hot_classes`), and whether it is. The checks
-    run block by block while each block is in cache, and use only reductions: no
-    full-size temporaries. A one-hot block needs neither its extremes nor its sums.
-    """
-    from ._kernels import Rows, for_each_block, row_sums  # no cycle at import time
-
-    view = Rows(rows)
-    top = np.empty(view.n, dtype=np.intp)
-    # Written only for blocks that are not one-hot (np.empty does not touch memory).
-    sums = np.empty(view.n, dtype=np.float64)
-    blocks = -(-view.n // view.step)
-    lows, highs = np.zeros(blocks), np.zeros(blocks)  # per block
-    one_hot = np.zeros(blocks, dtype=bool)
-    offsets = np.arange(0, min(view.step, view.n) * view.k, view.k)
-
-    def body(start: int, stop: int, scratch: FloatArray) -> None:
-        block = view.block(start, stop)
-        b = start // view.step
-        one_hot[b] = one_hot_classes(block, top[start:stop], offsets)
-        if one_hot[b]:
-            highs[b] = 1.0
-            return
-        highs[b] = block.max()  # NaN propagates: caught below
-        lows[b] = block.min()
-        if block.dtype.kind == "f" and block.dtype.itemsize >= 4:
-            sums[start:stop] = row_sums(block)  # float64 totals of float segments: fast
-        else:  # integers: exact; float16: its own sums would round to 3 digits
-            sums[start:stop] = block.sum(axis=1, dtype=np.float64)
-
-    for_each_block(view, None, body)
-    if view.n:
-        low, high = np.min(lows), np.max(highs)
-        if np.isnan(low) or np.isnan(high) or low < 0 or high > 1:
-            check_unit_interval(rows, name, hint=hint)  # finds and reports the first bad value
-    all_one_hot = bool(one_hot.all())
-    if not all_one_hot:
-        for b in np.flatnonzero(one_hot).tolist():
-            sums[b * view.step : (b + 1) * view.step] = 1.0
-        shaped = sums.reshape(view.batch_shape)
-        tol = sum_tolerance(rows.dtype)
-        bad = np.abs(shaped - 1.0) > tol
-        if bad.any():
-            first = tuple(np.argwhere(bad)[0])
-            raise ValueError(
-                f"{name} must sum to 1 over the class axis; the row at batch "
-                f"position {_describe_position(first)} sums to {shaped[first]:.6g} "
-                f"(tolerance {tol:.1e}){hint}"
-            )
-    return RowStats(sums, top, all_one_hot)
+# --- weights ------------------------------------------------------------------------
 
 
 def check_class_weight(
@@ -284,19 +295,13 @@ def _check_nonnegative_finite(weights: FloatArray, name: str) -> None:
     """Weights: finite, non-negative, and 0 or normal numbers of a representable range."""
     if weights.size == 0:
         return
-    finite = np.isfinite(weights)
-    if not finite.all():
-        where = tuple(np.argwhere(~finite)[0])
-        raise ValueError(
-            f"{name} must be finite; found {weights[where].item()!r} "
-            f"at position {_describe_position(where)}"
-        )
-    if weights.min() < 0:
-        where = tuple(np.argwhere(weights < 0)[0])
-        raise ValueError(
-            f"{name} must be non-negative; found {weights[where].item()!r} "
-            f"at position {_describe_position(where)}"
-        )
+    for bad, problem in ((~np.isfinite(weights), "finite"), (weights < 0, "non-negative")):
+        if bad.any():
+            where = tuple(np.argwhere(bad)[0])
+            raise ValueError(
+                f"{name} must be {problem}; found {weights[where].item()!r} "
+                f"at position {format_position(where)}"
+            )
     # A weight below the dtype's normal range keeps only a few significant bits, and
     # the weighted mean divides by a sum of weights: neither could be computed
     # accurately. The mean also rescales the weights by their largest, so their range
@@ -308,21 +313,39 @@ def _check_nonnegative_finite(weights: FloatArray, name: str) -> None:
         raise ValueError(
             f"{name} must be 0 or within {1 / tiny:.1e} of its largest value and at least "
             f"{tiny:.1e} ({weights.dtype}); found {weights[where].item()!r} at position "
-            f"{_describe_position(where)} (use 0 to drop it)"
+            f"{format_position(where)} (use 0 to drop it)"
         )
 
 
-def check_ignore_index(ignore_index: Any) -> int | None:
-    if ignore_index is None:
-        return None
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-        raise TypeError(f"ignore_index must be an integer or None, got {ignore_index!r}")
-    return int(ignore_index)
+# --- targets ------------------------------------------------------------------------
+
+
+def target_form(
+    target: NDArray[Any], predicted: NDArray[Any], axis: int, ignore_index: int | None
+) -> Literal["probabilities", "indices"]:
+    """Which form ``target`` takes, told by its shape; raise if it fits neither, or
+    if ``ignore_index`` is given for probabilities."""
+    batch_shape = predicted.shape[:axis] + predicted.shape[axis + 1 :]
+    if target.shape == predicted.shape:
+        if ignore_index is not None:
+            raise ValueError(
+                "ignore_index applies to class-index targets only; target has the shape "
+                "of predicted, so it holds probabilities (give those samples "
+                "sample_weight=0 instead)"
+            )
+        return "probabilities"
+    if target.shape == batch_shape:
+        return "indices"
+    raise ValueError(
+        f"target has shape {target.shape}, but predicted has shape {predicted.shape} with "
+        f"classes on axis {axis}: expected {batch_shape} for class indices or "
+        f"{predicted.shape} for probabilities"
+    )
 
 
 def check_class_indices(
     target: NDArray[Any], num_classes: int, ignore_index: int | None, name: str = "target"
-) -> tuple[NDArray[np.intp], NDArray[np.bool_] | None]:
+) -> tuple[IndexArray, NDArray[np.bool_] | None]:
     """Validate integer class indices. Return them as ``intp`` with ignored entries
     replaced by 0, and the mask of kept entries (None when nothing is ignored)."""
     if target.dtype.kind not in "iu":
@@ -341,14 +364,59 @@ def check_class_indices(
         low, high = checked.min(), checked.max()
         if low < 0 or high >= num_classes:
             bad_value = low if low < 0 else high
-            where = tuple(np.argwhere(target == bad_value)[0])
             extra = "" if ignore_index is None else f" and is not ignore_index={ignore_index}"
             raise ValueError(
                 f"{name} holds class index {int(bad_value)} at position "
-                f"{_describe_position(where)}, out of range for {num_classes} classes "
-                f"(valid: 0 to {num_classes - 1}){extra}"
+                f"{first_position(target == bad_value)}, out of range for {num_classes} "
+                f"classes (valid: 0 to {num_classes - 1}){extra}"
             )
     indices = target.astype(np.intp, copy=False)
     if keep is not None:
         indices = np.where(keep, indices, 0)
     return indices, keep
+
+
+# --- undefined rows (found by the kernels, reported here) --------------------------
+
+#: Where an undefined row is, and what is wrong with it (NaN, +inf, all -inf), as the
+#: loss functions say it (of rows of logits) and as the activations do (of slices).
+_ROW_WORDING = (
+    "the row at batch position {}",
+    "contains NaN",
+    "contains +inf (logits must be finite, or -inf to mask a class)",
+    "has every logit equal to -inf, so its softmax is undefined",
+)
+_SLICE_WORDING = (
+    "the slice at position {} along the other axes",
+    "contains NaN",
+    "contains +inf, for which softmax is undefined",
+    "is all -inf, for which softmax is undefined (0 / 0)",
+)
+
+
+def _raise_undefined(
+    name: str, row: int, value: Any, batch_shape: tuple[int, ...], wording: tuple[str, ...]
+) -> NoReturn:
+    where = np.unravel_index(row, batch_shape) if batch_shape else ()
+    place, nan, positive, negative = wording
+    problem = nan if np.isnan(value) else positive if value > 0 else negative
+    raise ValueError(f"{name}: {place.format(format_position(where))} {problem}")
+
+
+def check_defined(undefined: Undefined | None, batch_shape: tuple[int, ...]) -> None:
+    """Turn the first row of logits whose log-sum-exp makes softmax undefined into an error."""
+    if undefined is not None:
+        _raise_undefined("predicted", *undefined, batch_shape, _ROW_WORDING)
+
+
+def check_defined_slices(
+    lse: FloatArray, batch_shape: tuple[int, ...], name: str, *, allow_inf: bool
+) -> None:
+    """Reject the first slice whose log-sum-exp ``lse`` is NaN (or, unless
+    ``allow_inf``, infinite)."""
+    if np.isfinite(lse).all():
+        return
+    bad = np.isnan(lse) if allow_inf else ~np.isfinite(lse)
+    if bad.any():
+        row = int(np.argmax(bad))
+        _raise_undefined(name, row, lse[row], batch_shape, _SLICE_WORDING)

@@ -1,54 +1,38 @@
-r"""Softmax, log-softmax, log-sum-exp and one-hot encoding."""
+r"""Softmax, log-softmax, log-sum-exp and one-hot encoding: the public functions.
+
+Each validates its input, runs a row kernel (:mod:`crossentropy._kernels.softmax`) and
+rejects the slices whose result is undefined. Imports the validation, the engine's
+rows and the kernel.
+"""
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _validate as v
-from ._kernels import Rows, logsumexp_rows, softmax_rows
+from ._engine import Rows
+from ._kernels.softmax import logsumexp_rows, softmax_rows
+from ._typing import FloatArray
 
 __all__ = ["log_softmax", "logsumexp", "one_hot", "softmax"]
 
-FloatArray = NDArray[np.floating[Any]]
 
-
-def _rows_of(z: ArrayLike, axis: Any, name: str) -> tuple[Rows, int, np.dtype[Any], np.dtype[Any]]:
+def _rows_of(z: ArrayLike, axis: Any, name: str) -> tuple[Rows, int, np.dtype[Any]]:
+    """``z`` as rows along ``axis`` (checked), the axis, and the result dtype."""
     array, out_dtype = v.as_float_array(z, name)
     axis = v.normalize_axis(axis, array.ndim, of=name)
-    if array.shape[axis] == 0:
-        raise ValueError(f"{name} has an empty axis {axis} (shape {array.shape})")
-    return Rows(np.moveaxis(array, axis, -1)), axis, array.dtype, out_dtype
-
-
-def _reject_undefined(lse: FloatArray, rows: Rows, name: str, *, allow_inf: bool) -> None:
-    if np.isfinite(lse).all():
-        return
-    bad = np.isnan(lse) if allow_inf else ~np.isfinite(lse)
-    if not bad.any():
-        return
-    row = int(np.argmax(bad))
-    where = (
-        tuple(int(i) for i in np.unravel_index(row, rows.batch_shape)) if rows.batch_shape else ()
-    )
-    value = lse[row]
-    if np.isnan(value):
-        problem = "contains NaN"
-    elif value > 0:
-        problem = "contains +inf, for which softmax is undefined"
-    else:
-        problem = "is all -inf, for which softmax is undefined (0 / 0)"
-    raise ValueError(f"{name}: the slice at position {where} along the other axes {problem}")
+    v.check_axis_not_empty(array, axis, name, classes=False)
+    return Rows(np.moveaxis(array, axis, -1)), axis, out_dtype
 
 
 def _softmax(z: ArrayLike, axis: int, *, log: bool) -> FloatArray:
-    rows, axis, dtype, out_dtype = _rows_of(z, axis, "z")
-    out = np.empty((*rows.batch_shape, rows.k), dtype=dtype)
+    rows, axis, out_dtype = _rows_of(z, axis, "z")
+    out = np.empty((*rows.batch_shape, rows.k), dtype=rows.dtype)
     lse = softmax_rows(rows, out.reshape(rows.n, rows.k), log=log)
-    _reject_undefined(lse, rows, "z", allow_inf=False)
+    v.check_defined_slices(lse, rows.batch_shape, "z", allow_inf=False)
     return np.moveaxis(out, -1, axis).astype(out_dtype, copy=False)
 
 
@@ -129,8 +113,11 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
 
     Raises
     ------
-    TypeError, ValueError
-        As :func:`softmax`.
+    TypeError
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+    ValueError
+        As for :func:`softmax`: NaN or ``+inf`` in ``z``, a slice that is all ``-inf``,
+        an ``axis`` out of range or empty.
 
     See Also
     --------
@@ -139,11 +126,15 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
 
     References
     ----------
-    1. I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
+    1. P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the
+       log-sum-exp and softmax functions", IMA Journal of Numerical Analysis 41, 2021.
+    2. I. Goodfellow, Y. Bengio, A. Courville, "Deep Learning", MIT Press, 2016,
        section 4.1.
 
     Examples
     --------
+    A log-probability far below the smallest float is still exact:
+
     >>> import numpy as np
     >>> from crossentropy import log_softmax
     >>> print(log_softmax(np.array([0.0, -800.0])))
@@ -201,9 +192,9 @@ def logsumexp(z: ArrayLike, *, axis: int = -1) -> FloatArray | np.floating[Any]:
     ...     print(np.log(np.sum(np.exp(np.array([1000.0, 1000.0])))))
     inf
     """
-    rows, _, dtype, out_dtype = _rows_of(z, axis, "z")
-    lse = logsumexp_rows(rows, dtype)
-    _reject_undefined(lse, rows, "z", allow_inf=True)
+    rows, _, out_dtype = _rows_of(z, axis, "z")
+    lse = logsumexp_rows(rows, rows.dtype)
+    v.check_defined_slices(lse, rows.batch_shape, "z", allow_inf=True)
     result = lse.reshape(rows.batch_shape).astype(out_dtype, copy=False)
     return result if result.ndim else result[()]
 
@@ -260,14 +251,10 @@ def one_hot(
      [1 0 0]]
     """
     array = v.as_real_array(labels, "labels")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
-        raise TypeError(f"num_classes must be an integer, got {num_classes!r}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integers, got dtype {array.dtype}")
+    classes = v.check_count(num_classes, "num_classes")
+    v.check_integer_dtype(array, "labels")
     position = v.normalize_axis(axis, array.ndim + 1, of="the result")
-    indices, _ = v.check_class_indices(array, int(num_classes), None, name="labels")
-    out = np.zeros((*array.shape, int(num_classes)), dtype=dtype)
+    indices, _ = v.check_class_indices(array, classes, None, name="labels")
+    out = np.zeros((*array.shape, classes), dtype=dtype)
     np.put_along_axis(out, indices[..., None], 1, axis=-1)
     return np.moveaxis(out, -1, position)

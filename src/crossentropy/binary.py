@@ -1,26 +1,79 @@
-r"""Binary cross-entropy: one probability (or logit) per sample and label."""
+r"""Binary cross-entropy and its gradient: one probability (or logit) per sample and
+label. The public functions.
+
+Both validate their arguments into a :class:`_Binary` problem, run the element-wise
+kernel (:mod:`crossentropy._kernels.binary`) and scale by the reduction rule
+(:mod:`crossentropy._reduce`). Imports the validation, the kernel and the reduction.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from . import _validate as v
-from ._kernels import _mul0
-from ._reduce import Loss, reduce_losses
+from ._kernels.binary import binary_gradient, binary_losses, smoothed_labels
+from ._kernels.primitives import mul0
+from ._reduce import gradient_scale, reduce_losses
+from ._typing import FloatArray, Loss
 
-__all__ = ["binary_cross_entropy"]
-
-FloatArray = NDArray[np.floating[Any]]
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_gradient"]
 
 
-def _softplus(x: FloatArray) -> FloatArray:
-    """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
-    with np.errstate(invalid="ignore"):
-        result: FloatArray = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-    return result
+@dataclass(frozen=True)
+class _Binary:
+    """A validated binary problem."""
+
+    predicted: FloatArray  # in the compute dtype
+    labels: FloatArray  # smoothed, in the compute dtype
+    sample_weight: FloatArray | None  # flat
+    pos_weight: FloatArray | None  # broadcast to predicted's shape
+    from_logits: bool
+    reduction: str
+    log_base: float
+    out_dtype: np.dtype[Any]
+
+
+def _prepare(
+    predicted: ArrayLike,
+    target: ArrayLike,
+    *,
+    from_logits: Any,
+    reduction: Any,
+    sample_weight: ArrayLike | None,
+    pos_weight: ArrayLike | None,
+    label_smoothing: Any,
+    base: Any,
+) -> _Binary:
+    pred, out_dtype = v.as_float_array(predicted, "predicted")
+    from_logits = v.check_flag(from_logits, "from_logits")
+    reduction = v.check_reduction(reduction)
+    smoothing = v.check_label_smoothing(label_smoothing)
+    log_base = v.check_base(base)
+    dtype, shape = pred.dtype, pred.shape
+    labels = v.as_real_array(target, "target")
+    v.check_same_shape(pred, labels, "binary_cross_entropy needs one label per prediction")
+    labels = labels.astype(dtype, copy=False)
+    v.check_unit_interval(labels, "target")
+    if from_logits:
+        v.check_not_nan(pred, "predicted")
+    else:
+        v.check_unit_interval(pred, "predicted", hint=v.LOGITS_HINT)
+    weights = (
+        None
+        if sample_weight is None
+        else v.check_weight(sample_weight, "sample_weight", shape, dtype, "element").reshape(-1)
+    )
+    positive = (
+        None
+        if pos_weight is None
+        else v.check_weight(pos_weight, "pos_weight", shape, dtype, "element")
+    )
+    y = smoothed_labels(labels, smoothing)
+    return _Binary(pred, y, weights, positive, from_logits, reduction, log_base, out_dtype)
 
 
 def binary_cross_entropy(
@@ -90,6 +143,7 @@ def binary_cross_entropy(
 
     See Also
     --------
+    binary_cross_entropy_gradient : Its gradient with respect to ``predicted``.
     cross_entropy : The $K$-class loss.
     entropy : The binary entropy is ``entropy([1 - p, p])``.
 
@@ -115,55 +169,136 @@ def binary_cross_entropy(
     >>> print(f"{binary_cross_entropy(np.log(p / (1 - p)), y, from_logits=True):.6f}")
     0.279777
     """
-    pred, out_dtype = v.as_float_array(predicted, "predicted")
-    from_logits = v.check_flag(from_logits, "from_logits")
-    reduction = v.check_reduction(reduction)
-    smoothing = v.check_label_smoothing(label_smoothing)
-    log_base = v.check_base(base)
-    dtype = pred.dtype
-    labels = v.as_real_array(target, "target")
-    if labels.shape != pred.shape:
-        raise ValueError(
-            f"target has shape {labels.shape} but predicted has shape {pred.shape}; "
-            "binary_cross_entropy needs one label per prediction"
-        )
-    labels = labels.astype(dtype, copy=False)
-    v.check_unit_interval(labels, "target")
-    if from_logits:
-        if np.isnan(pred).any():
-            where = tuple(int(i) for i in np.argwhere(np.isnan(pred))[0])
-            raise ValueError(f"predicted contains NaN (first at position {where})")
-    else:
-        v.check_unit_interval(
-            pred, "predicted", hint=" (if these are logits, pass from_logits=True)"
-        )
-    shape = pred.shape
-    weights = (
-        None
-        if sample_weight is None
-        else v.check_weight(sample_weight, "sample_weight", shape, dtype, "element")
+    # locals() is, on this first line, exactly the arguments by name.
+    problem = _prepare(**locals())
+    losses = binary_losses(
+        problem.predicted, problem.labels, problem.pos_weight, from_logits=problem.from_logits
     )
-    positive = (
-        None
-        if pos_weight is None
-        else v.check_weight(pos_weight, "pos_weight", shape, dtype, "element")
-    )
-
-    y = labels if not smoothing else (1.0 - smoothing) * labels + smoothing / 2
-    if from_logits:
-        neg_log_p, neg_log_q = _softplus(-pred), _softplus(pred)
-    else:
-        with np.errstate(divide="ignore"):
-            neg_log_p, neg_log_q = -np.log(pred), -np.log1p(-pred)
-    pos_coef = y if positive is None else positive * y
-    losses = _mul0(pos_coef, neg_log_p) + _mul0(1.0 - y, neg_log_q)
-    flat_weights = None if weights is None else weights.reshape(-1)
     return reduce_losses(
         losses.reshape(-1),
-        multiplier=flat_weights,
-        normaliser=flat_weights,
-        reduction=reduction,
-        log_base=log_base,
-        batch_shape=shape,
-        out_dtype=out_dtype,
+        multiplier=problem.sample_weight,
+        normaliser=problem.sample_weight,
+        reduction=problem.reduction,
+        log_base=problem.log_base,
+        batch_shape=problem.predicted.shape,
+        out_dtype=problem.out_dtype,
     )
+
+
+def binary_cross_entropy_gradient(
+    predicted: ArrayLike,
+    target: ArrayLike,
+    *,
+    from_logits: bool = False,
+    reduction: str = "mean",
+    sample_weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
+    base: float | None = None,
+) -> FloatArray:
+    r"""Derivative of :func:`binary_cross_entropy` with respect to each predicted element.
+
+    From a logit $x$, with the smoothed label $y'$ and the positive weight $\omega$, the
+    loss $\omega\, y' \operatorname{softplus}(-x) + (1 - y') \operatorname{softplus}(x)$
+    has the derivative
+
+    $$
+    \frac{\partial L}{\partial x} = (1 - y')\, \sigma(x) - \omega\, y' \bigl(1 - \sigma(x)\bigr),
+    $$
+
+    which is the familiar $\sigma(x) - y'$ when $\omega = 1$. From a probability
+    $\hat p$ it is
+
+    $$
+    \frac{\partial L}{\partial \hat p} = -\frac{\omega\, y'}{\hat p} + \frac{1 - y'}{1 - \hat p}.
+    $$
+
+    Each element is then scaled as the reduction scales its loss: by its sample weight
+    $s_i$, for ``"mean"`` divided by $\sum_i s_i$ (or by the number of elements), and
+    by $\log b$ for ``base`` $b$.
+
+    Parameters
+    ----------
+    predicted : array_like
+        Probabilities in [0, 1], or logits (finite or $\pm\infty$) with
+        ``from_logits=True``, as in :func:`binary_cross_entropy`.
+    target : array_like
+        Labels in [0, 1] of the same shape, as in :func:`binary_cross_entropy`.
+    from_logits, sample_weight, pos_weight, label_smoothing, base
+        As in :func:`binary_cross_entropy`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` and ``"sum"``: the gradient of the reduced loss. ``"none"``: each
+        element holds the derivative of its own loss $s_i L_i$, which is also the
+        gradient of ``"sum"`` (each loss depends on its own element only).
+
+    Returns
+    -------
+    numpy.ndarray
+        An array of ``predicted``'s shape. float32 input gives float32, float64 gives
+        float64, float16 is computed in float32 and returned as float16, integers and
+        booleans give float64. Every element is 0 when the mean's denominator is 0.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`binary_cross_entropy`, with the same messages.
+
+    See Also
+    --------
+    binary_cross_entropy : The loss itself.
+    cross_entropy_gradient : The $K$-class gradient; for the two-class logits
+        $(0, x)$ its second component is this gradient.
+
+    Notes
+    -----
+    From logits the gradient is finite everywhere, ``predicted = ±inf`` included:
+    $\sigma(x)$ and $1 - \sigma(x)$ are both computed from $e^{-|x|}$, so neither
+    overflows and neither loses its relative accuracy to cancellation.
+
+    From probabilities a term whose coefficient is zero is 0, even at $\hat p = 0$ or
+    1 (as $0 \log 0 = 0$ in the loss; $0 / 0$ gives 0). A term with a non-zero
+    coefficient is infinite where the loss is infinite in its direction:
+    $-\infty$ at $\hat p = 0$ when $\omega\, y' > 0$, and $+\infty$ at $\hat p = 1$
+    when $y' < 1$. Nothing is clipped. A sample weight of 0 gives 0, even there.
+
+    References
+    ----------
+    1. C. M. Bishop, "Pattern Recognition and Machine Learning", Springer, 2006,
+       section 4.3.2 (the gradient of the cross-entropy error).
+
+    Examples
+    --------
+    From logits the gradient is $\sigma(x) - y$:
+
+    >>> import numpy as np
+    >>> from crossentropy import binary_cross_entropy_gradient
+    >>> x = np.array([2.0, -1.0, 0.5])
+    >>> y = np.array([1, 0, 1])
+    >>> print(binary_cross_entropy_gradient(x, y, from_logits=True, reduction="none"))
+    [-0.11920292  0.26894142 -0.37754067]
+    >>> print(1 / (1 + np.exp(-x)) - y)
+    [-0.11920292  0.26894142 -0.37754067]
+
+    From probabilities, the mean divides by the number of elements, and a zero
+    coefficient gives 0 even at $\hat p = 0$:
+
+    >>> p = np.array([0.0, 0.5, 0.8])
+    >>> print(binary_cross_entropy_gradient(p, np.array([0, 1, 1])))
+    [ 0.33333333 -0.66666667 -0.41666667]
+    """
+    # locals() is, on this first line, exactly the arguments by name.
+    problem = _prepare(**locals())
+    gradient = binary_gradient(
+        problem.predicted, problem.labels, problem.pos_weight, from_logits=problem.from_logits
+    )
+    scale = gradient_scale(
+        problem.sample_weight,
+        problem.sample_weight,
+        size=gradient.size,
+        reduction=problem.reduction,
+        log_base=problem.log_base,
+        dtype=gradient.dtype,
+    )
+    # A zero scale (weight 0, or a mean over nothing) gives 0, even against an infinity.
+    scaled = mul0(scale.reshape(gradient.shape), gradient)
+    return np.asarray(scaled, dtype=problem.out_dtype)

@@ -1,195 +1,23 @@
-r"""Categorical cross-entropy, its gradient, and perplexity."""
+r"""Categorical cross-entropy, its gradient, and perplexity: the public functions.
+
+Each validates its arguments into a problem (:func:`crossentropy._plan.prepare`), has
+the plan run the one kernel that fits it, and reduces the result
+(:mod:`crossentropy._reduce`). Imports the plan, the validation and the reduction.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from . import _validate as v
-from ._kernels import (
-    Rows,
-    categorical_gradient,
-    categorical_losses,
-    first_undefined,
-    plain_index_losses,
-    target_weight,
-)
-from ._reduce import Loss, reduce_losses
+from ._plan import plan_gradient, plan_losses, prepare
+from ._reduce import gradient_scale, reduce_losses
+from ._typing import FloatArray, Loss
 
 __all__ = ["cross_entropy", "cross_entropy_gradient", "perplexity"]
-
-FloatArray = NDArray[np.floating[Any]]
-
-_LOGITS_HINT = " (if these are logits, pass from_logits=True)"
-
-
-@dataclass
-class _Problem:
-    """A validated categorical problem, class axis moved last."""
-
-    predicted: Rows
-    target: NDArray[np.intp] | Rows
-    target_sums: NDArray[np.float64] | None
-    keep: NDArray[np.bool_] | None
-    from_logits: bool
-    axis: int
-    class_weight: FloatArray | None
-    sample_weight: FloatArray | None
-    smoothing: float
-    log_base: float
-    reduction: str
-    dtype: np.dtype[Any]
-    out_dtype: np.dtype[Any]
-    unchecked: bool = False  # target: probability rows, not checked yet (see _prepare)
-
-    def checked(self) -> _Problem:
-        """This problem with its probability targets checked."""
-        assert isinstance(self.target, Rows)
-        target, sums = _checked_probabilities(self.target.array)
-        return replace(self, target=target, target_sums=sums, unchecked=False)
-
-    def multiplier(self) -> FloatArray | None:
-        """Per-sample factor on the loss: the sample weight, 0 for ignored samples."""
-        m = self.sample_weight
-        if self.keep is not None:
-            keep = self.keep.reshape(-1).astype(self.dtype)
-            m = keep if m is None else m * keep
-        return m
-
-    def normaliser(self) -> FloatArray | None:
-        """Per-sample weight in the mean's denominator: sample weight x target weight."""
-        m = self.multiplier()
-        if self.class_weight is None:
-            return m
-        tw = target_weight(self.target, self.class_weight, self.smoothing, self.dtype)
-        return tw if m is None else m * tw
-
-
-def _prepare(
-    predicted: ArrayLike,
-    target: ArrayLike,
-    *,
-    from_logits: Any,
-    axis: Any,
-    reduction: Any,
-    class_weight: ArrayLike | None,
-    sample_weight: ArrayLike | None,
-    ignore_index: Any,
-    label_smoothing: Any,
-    base: Any,
-    defer_one_hot_check: bool = False,
-) -> _Problem:
-    """Validate a problem. With ``defer_one_hot_check``, probability targets for
-    logits without class weights or smoothing are left unchecked (``unchecked``):
-    the fast path checks them block by block as it goes, assuming they are one-hot,
-    and on the first block that is not, the caller calls :meth:`_Problem.checked`."""
-    pred, out_dtype = v.as_float_array(predicted, "predicted")
-    from_logits = v.check_flag(from_logits, "from_logits")
-    axis = v.normalize_axis(axis, pred.ndim)
-    reduction = v.check_reduction(reduction)
-    smoothing = v.check_label_smoothing(label_smoothing)
-    log_base = v.check_base(base)
-    ignore = v.check_ignore_index(ignore_index)
-    k = pred.shape[axis]
-    if k == 0:
-        raise ValueError(f"predicted has an empty class axis (axis {axis} of shape {pred.shape})")
-    moved = np.moveaxis(pred, axis, -1)
-    batch_shape = moved.shape[:-1]
-    dtype = pred.dtype
-
-    tgt = v.as_real_array(target, "target")
-    keep = None
-    target_sums = None
-    unchecked = False
-    parsed_target: NDArray[np.intp] | Rows
-    if tgt.shape == pred.shape:
-        if ignore is not None:
-            raise ValueError(
-                "ignore_index applies to class-index targets only; target has the shape "
-                "of predicted, so it holds probabilities (give those samples "
-                "sample_weight=0 instead)"
-            )
-        moved_target = np.moveaxis(tgt, axis, -1)
-        unchecked = defer_one_hot_check and from_logits and class_weight is None and not smoothing
-        if unchecked:
-            parsed_target = Rows(moved_target)
-        else:
-            parsed_target, target_sums = _checked_probabilities(moved_target)
-    elif tgt.shape == batch_shape:
-        indices, keep = v.check_class_indices(tgt, k, ignore)
-        parsed_target = indices.reshape(-1)
-    else:
-        raise ValueError(
-            f"target has shape {tgt.shape}, but predicted has shape {pred.shape} with "
-            f"classes on axis {axis}: expected {batch_shape} for class indices or "
-            f"{pred.shape} for probabilities"
-        )
-
-    if not from_logits:
-        v.check_distribution(moved, "predicted", hint=_LOGITS_HINT)
-    weights = None if class_weight is None else v.check_class_weight(class_weight, k, dtype)
-    samples = None
-    if sample_weight is not None:
-        try:
-            samples = v.check_weight(sample_weight, "sample_weight", batch_shape, dtype, "sample")
-        except (TypeError, ValueError):
-            if unchecked:  # report a bad target first, as when it is checked up front
-                _checked_probabilities(moved_target)
-            raise
-        samples = samples.reshape(-1)
-    if reduction == "mean":
-        # The weighted mean does not change when either set of weights is scaled;
-        # scaling both to a max of 1 keeps its sums from overflowing or underflowing.
-        weights = None if weights is None else v.scaled_to_max_one(weights)
-        samples = None if samples is None else v.scaled_to_max_one(samples)
-    return _Problem(
-        predicted=Rows(moved),
-        target=parsed_target,
-        target_sums=target_sums,
-        keep=keep,
-        from_logits=from_logits,
-        axis=axis,
-        class_weight=weights,
-        sample_weight=samples,
-        smoothing=smoothing,
-        log_base=log_base,
-        reduction=reduction,
-        dtype=dtype,
-        out_dtype=out_dtype,
-        unchecked=unchecked,
-    )
-
-
-def _checked_probabilities(
-    moved_target: NDArray[Any],
-) -> tuple[NDArray[np.intp] | Rows, NDArray[np.float64] | None]:
-    """Check probability targets (class axis last); return them as class indices if
-    every row is exactly one-hot, else as rows with their sums."""
-    stats = v.check_distribution(moved_target, "target")
-    if stats.one_hot:
-        # Exactly one-hot rows are class indices: the same loss by definition (the
-        # mean rule is the same for both forms), on the faster index path.
-        return stats.top, None
-    return Rows(moved_target), stats.sums
-
-
-def _check_defined(undefined: tuple[int, float] | None, batch_shape: tuple[int, ...]) -> None:
-    """Turn the first row whose log-sum-exp makes softmax undefined into an error."""
-    if undefined is None:
-        return
-    row, value = undefined
-    where = np.unravel_index(row, batch_shape) if batch_shape else ()
-    position = "(" + ", ".join(str(int(i)) for i in where) + ("," if len(where) == 1 else "") + ")"
-    if np.isnan(value):
-        problem = "contains NaN"
-    elif value > 0:
-        problem = "contains +inf (logits must be finite, or -inf to mask a class)"
-    else:
-        problem = "has every logit equal to -inf, so its softmax is undefined"
-    raise ValueError(f"predicted: the row at batch position {position} {problem}")
 
 
 def cross_entropy(
@@ -332,48 +160,19 @@ def cross_entropy(
     >>> print(cross_entropy(logits, np.array([0, 1]), from_logits=True, reduction="none"))
     [0.41703002 0.22004952]
     """
-    problem = _prepare(
-        predicted,
-        target,
-        from_logits=from_logits,
-        axis=axis,
-        reduction=reduction,
-        class_weight=class_weight,
-        sample_weight=sample_weight,
-        ignore_index=ignore_index,
-        label_smoothing=label_smoothing,
-        base=base,
-        defer_one_hot_check=True,
-    )
-    multiplier = problem.multiplier()
-    per_row = problem.reduction == "none" or multiplier is not None
-    losses = None
-    if problem.unchecked:  # probably one-hot: checked on the way
-        losses = plain_index_losses(
-            problem.predicted, problem.target, problem.dtype, per_row=per_row
-        )
-        if losses is None:
-            problem = problem.checked()
-    if losses is None:
-        losses = categorical_losses(
-            problem.predicted,
-            problem.target,
-            from_logits=problem.from_logits,
-            class_weight=problem.class_weight,
-            smoothing=problem.smoothing,
-            dtype=problem.dtype,
-            target_sums=problem.target_sums,
-            per_row=per_row,
-        )
-    _check_defined(losses.undefined, problem.predicted.batch_shape)
+    # locals() is, on this first line, exactly the arguments by name.
+    problem = prepare(**locals(), optimistic=True)
+    losses = plan_losses(problem)
+    batch_shape = problem.predicted.batch_shape
+    v.check_defined(losses.undefined, batch_shape)
+    reduction = problem.options.reduction
     return reduce_losses(
-        losses.per_row,
-        total=losses.total,
-        multiplier=multiplier,
-        normaliser=problem.normaliser() if problem.reduction == "mean" else None,
-        reduction=problem.reduction,
-        log_base=problem.log_base,
-        batch_shape=problem.predicted.batch_shape,
+        losses.values,
+        multiplier=problem.multiplier(),
+        normaliser=problem.normaliser() if reduction == "mean" else None,
+        reduction=reduction,
+        log_base=problem.options.log_base,
+        batch_shape=batch_shape,
         out_dtype=problem.out_dtype,
     )
 
@@ -445,6 +244,8 @@ def cross_entropy_gradient(
 
     Examples
     --------
+    Without weights or smoothing, the gradient from logits is $\operatorname{softmax}(z) - y$:
+
     >>> import numpy as np
     >>> from crossentropy import cross_entropy_gradient, softmax
     >>> z = np.array([2.0, 1.0, 0.1])
@@ -453,38 +254,19 @@ def cross_entropy_gradient(
     >>> print(softmax(z) - np.array([1.0, 0.0, 0.0]))
     [-0.34099886  0.24243297  0.09856589]
     """
-    problem = _prepare(
-        predicted,
-        target,
-        from_logits=from_logits,
-        axis=axis,
+    problem = prepare(**locals())  # the arguments by name, as in cross_entropy
+    rows, reduction = problem.predicted, problem.options.reduction
+    row_scale = gradient_scale(
+        problem.multiplier(),
+        problem.normaliser() if reduction == "mean" else None,
+        size=rows.n,
         reduction=reduction,
-        class_weight=class_weight,
-        sample_weight=sample_weight,
-        ignore_index=ignore_index,
-        label_smoothing=label_smoothing,
-        base=base,
+        log_base=problem.options.log_base,
+        dtype=problem.dtype,
     )
-    rows = problem.predicted
-    scale = problem.multiplier()
-    row_scale = np.ones(rows.n, dtype=problem.dtype) if scale is None else scale.copy()
-    if problem.reduction == "mean":
-        normaliser = problem.normaliser()
-        total = float(rows.n) if normaliser is None else float(np.sum(normaliser, dtype=np.float64))
-        row_scale *= 1.0 / total if total > 0 else 0.0
-    row_scale /= problem.log_base
     out = np.empty((*rows.batch_shape, rows.k), dtype=problem.dtype)
-    lse = categorical_gradient(
-        rows,
-        problem.target,
-        from_logits=problem.from_logits,
-        class_weight=problem.class_weight,
-        smoothing=problem.smoothing,
-        row_scale=row_scale,
-        out=out.reshape(rows.n, rows.k),
-    )
-    _check_defined(None if lse is None else first_undefined(lse), rows.batch_shape)
-    return np.moveaxis(out, -1, problem.axis).astype(problem.out_dtype, copy=False)
+    plan_gradient(problem, row_scale, out.reshape(rows.n, rows.k))
+    return np.moveaxis(out, -1, problem.options.axis).astype(problem.out_dtype, copy=False)
 
 
 def perplexity(
@@ -523,7 +305,7 @@ def perplexity(
     Raises
     ------
     TypeError, ValueError
-        As :func:`cross_entropy`.
+        As :func:`cross_entropy`, for the arguments the two share.
 
     See Also
     --------

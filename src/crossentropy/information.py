@@ -1,4 +1,9 @@
-r"""Entropy and Kullback-Leibler divergence of discrete distributions."""
+r"""Entropy and Kullback-Leibler divergence of discrete distributions: the public
+functions.
+
+Both check their distributions (:func:`crossentropy._plan.checked_distribution`), run
+the ``xlogy`` kernel and reduce (:mod:`crossentropy._reduce`).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,37 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
-from ._kernels import Rows, xlogy_rows
-from ._reduce import Loss, reduce_losses
+from ._engine import Rows
+from ._kernels.xlogy import xlogy_rows
+from ._plan import checked_distribution
+from ._reduce import reduce_losses
+from ._typing import Loss
 
 __all__ = ["entropy", "kl_divergence"]
 
-FloatArray = NDArray[np.floating[Any]]
 
-
-def _distribution_rows(
-    value: ArrayLike, name: str, axis: Any
-) -> tuple[NDArray[Any], int, np.dtype[Any]]:
+def _distribution_rows(value: ArrayLike, name: str, axis: Any) -> tuple[Rows, np.dtype[Any]]:
+    """``value`` checked as distributions along ``axis``, as rows; and its result dtype."""
     array, out_dtype = v.as_float_array(value, name)
     axis = v.normalize_axis(axis, array.ndim, of=name)
-    if array.shape[axis] == 0:
-        raise ValueError(f"{name} has an empty class axis (axis {axis} of shape {array.shape})")
+    v.check_axis_not_empty(array, axis, name, classes=True)
     moved = np.moveaxis(array, axis, -1)
-    v.check_distribution(moved, name)
-    return moved, axis, out_dtype
+    checked_distribution(moved, name)
+    return Rows(moved), out_dtype
+
+
+def _reduced(
+    values: NDArray[Any], rows: Rows, reduction: str, log_base: float, out_dtype: np.dtype[Any]
+) -> Loss:
+    return reduce_losses(
+        values,
+        multiplier=None,
+        normaliser=None,
+        reduction=reduction,
+        log_base=log_base,
+        batch_shape=rows.batch_shape,
+        out_dtype=out_dtype,
+    )
 
 
 def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None) -> Loss:
@@ -85,20 +103,10 @@ def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None) -> Loss:
     [0.         0.46899559]
     """
     log_base = v.check_base(base)
-    moved, _, out_dtype = _distribution_rows(p, "p", axis)
-    rows = Rows(moved)
-    values = -xlogy_rows(rows, None, moved.dtype)
+    rows, out_dtype = _distribution_rows(p, "p", axis)
+    values = -xlogy_rows(rows, None, rows.dtype)
     values += 0.0  # turn -0.0 (certain outcomes) into 0.0
-    result = reduce_losses(
-        values,
-        multiplier=None,
-        normaliser=None,
-        reduction="none",
-        log_base=log_base,
-        batch_shape=rows.batch_shape,
-        out_dtype=out_dtype,
-    )
-    assert isinstance(result, np.ndarray)
+    result = np.asarray(_reduced(values, rows, "none", log_base, out_dtype))
     return result if result.ndim else result[()]
 
 
@@ -169,6 +177,8 @@ def kl_divergence(
 
     Examples
     --------
+    The divergence is the cross-entropy less the target's entropy:
+
     >>> import numpy as np
     >>> from crossentropy import cross_entropy, entropy, kl_divergence
     >>> target = np.array([0.7, 0.2, 0.1])
@@ -182,23 +192,12 @@ def kl_divergence(
     reduction = v.check_reduction(reduction)
     pred_array = v.as_real_array(predicted, "predicted")
     target_array = v.as_real_array(target, "target")
-    if pred_array.shape != target_array.shape:
-        raise ValueError(
-            f"target has shape {target_array.shape} but predicted has shape "
-            f"{pred_array.shape}; kl_divergence needs two distributions of the same shape"
-        )
-    pred_moved, _, out_dtype = _distribution_rows(pred_array, "predicted", axis)
-    target_moved, _, _ = _distribution_rows(target_array, "target", axis)
-    rows = Rows(pred_moved)
-    values = xlogy_rows(Rows(target_moved), rows, pred_moved.dtype)
+    v.check_same_shape(
+        pred_array, target_array, "kl_divergence needs two distributions of the same shape"
+    )
+    rows, out_dtype = _distribution_rows(pred_array, "predicted", axis)
+    target_rows, _ = _distribution_rows(target_array, "target", axis)
+    values = xlogy_rows(target_rows, rows, rows.dtype)
     # Rounding can leave a divergence of identical distributions a hair below 0.
     np.maximum(values, 0, out=values)
-    return reduce_losses(
-        values,
-        multiplier=None,
-        normaliser=None,
-        reduction=reduction,
-        log_base=log_base,
-        batch_shape=rows.batch_shape,
-        out_dtype=out_dtype,
-    )
+    return _reduced(values, rows, reduction, log_base, out_dtype)

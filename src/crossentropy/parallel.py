@@ -1,10 +1,12 @@
-r"""How many threads the row-blocked kernels may use."""
+r"""How many threads the row-blocked kernels may use: the public functions.
+
+Imports the validation and the engine, which holds the setting.
+"""
 
 from __future__ import annotations
 
-import numbers
-
-from . import _kernels
+from . import _engine
+from . import _validate as v
 
 __all__ = ["get_num_threads", "set_num_threads"]
 
@@ -53,11 +55,7 @@ def set_num_threads(count: int) -> int:
     1
     >>> _ = ce.set_num_threads(previous)
     """
-    if isinstance(count, bool) or not isinstance(count, numbers.Integral):
-        raise TypeError(f"count must be an integer, got {count!r}")
-    if count < 1:
-        raise ValueError(f"count must be at least 1, got {count}")
-    return _kernels.set_threads(int(count))
+    return _engine.set_threads(v.check_count(count, "count"))
 
 
 def get_num_threads() -> int:
@@ -78,4 +76,4 @@ def get_num_threads() -> int:
     >>> ce.get_num_threads() >= 1
     True
     """
-    return _kernels.get_threads()
+    return _engine.get_threads()
