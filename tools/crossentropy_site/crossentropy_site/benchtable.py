@@ -75,11 +75,13 @@ def render_table(results: dict[str, Any], case: str) -> str:
         f"extra memory. {html.escape(machine['cpu'])}, {machine['cores']} cores, "
         f"{html.escape(versions)}, measured {html.escape(machine['date'])}."
     )
+    # A plain <table>: Material styles it and wraps it in its scrolling container, as
+    # it does every Markdown table.
     return (
-        '<div class="md-typeset__table"><table class="ce-benchmark">'
+        "<table>"
         f"<caption>{caption}</caption>"
         f"<thead><tr><th>shape</th>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-        "</table></div>"
+        "</table>"
     )
 
 
