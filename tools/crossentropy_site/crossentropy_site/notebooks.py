@@ -14,6 +14,7 @@ notebook out of the built site and runs it in a fresh interpreter.
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import json
@@ -37,6 +38,7 @@ _ADMONITION = re.compile(
     r"^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+(?P<kind>[\w-]+)"
     r'(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$'
 )
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 
 
@@ -74,6 +76,7 @@ def _markdown(
     """A stretch of page text as notebook Markdown: absolute links, admonitions as
     block quotes. ``quoted`` is the indentation of an admonition the stretch starts
     inside (after a fence in its body); returned for the next stretch."""
+    text = _COMMENT.sub("", text)  # skip markers and other comments are not for readers
     text = _LINK.sub(
         lambda m: m["open"] + _absolute(m["target"], relative, site_url) + m["close"], text
     )
@@ -98,7 +101,7 @@ def _markdown(
         out.append(line)
     while out and out[-1] in ("", ">"):
         out.pop()
-    while out and out[0] in ("", ">") and (quoted is None or out[0] == ""):
+    while out and out[0] in ("", ">"):
         out.pop(0)
     return "\n".join(out), quoted
 
@@ -118,7 +121,7 @@ def _source_lines(text: str) -> list[str]:
 def _code_cell(index: int, code: str, output: str | None) -> dict[str, Any]:
     outputs = []
     if output:
-        text = _source_lines(output + "\n")
+        text = (output if output.endswith("\n") else output + "\n").splitlines(keepends=True)
         outputs.append({"name": "stdout", "output_type": "stream", "text": text})
     return {
         "cell_type": "code",
@@ -155,6 +158,15 @@ def _doctest_cells(example: Example) -> Iterator[tuple[str, str]]:
             shown.append(line)
     if code:
         yield "\n".join(code), "\n".join(shown)
+
+
+def _reason(expression: str) -> str:
+    """A skip marker's reason, a Python string literal as in Sybil, as text."""
+    try:
+        value = ast.literal_eval(expression)
+    except (ValueError, SyntaxError):
+        return expression
+    return str(value)
 
 
 def _figure_text(page: Page, fence: Fence, url: str) -> str:
@@ -204,7 +216,7 @@ def notebook(page: Page, relative: str, site_url: str) -> dict[str, Any]:
         if example is None:
             cells.append(_markdown_cell(len(cells), _figure_text(page, fence, url)))
         elif example.fence.start in page.skipped:
-            reason = page.skipped[example.fence.start]
+            reason = _reason(page.skipped[example.fence.start])
             listing = f"```python\n{example.source.rstrip()}\n```"
             cells.append(_markdown_cell(len(cells), f"Not run here ({reason}):\n\n{listing}"))
         elif example.is_doctest:
