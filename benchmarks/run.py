@@ -3,9 +3,12 @@
 Run it with ``make bench`` (or ``python benchmarks/run.py``). For every shape and case
 it first checks that all contenders agree with a float64 reference, then times them
 in three rounds (every contender a few calls per round, in a new order each round;
-the median over all calls) and measures each one's peak extra memory. It
-prints a table and writes ``benchmarks/results.json`` (with the machine's description)
-and ``benchmarks/chart.json`` (the chart on the docs' Performance page).
+the median over all calls, with the fastest and slowest call and each round's median,
+so that the run-to-run spread of a shared machine shows) and measures each one's peak
+extra memory. It prints a table and writes ``benchmarks/results.json`` (with the
+machine's description: the CPU as ``/proc/cpuinfo`` names it, and the SIMD extensions
+NumPy dispatches to) and ``benchmarks/chart.json`` (the chart on the docs' Performance
+page).
 
 Contenders that are not installed are left out. Only the CPU is used.
 
@@ -51,6 +54,9 @@ class Row:
     case: str
     contender: str
     median_ms: float
+    min_ms: float
+    max_ms: float
+    round_median_ms: list[float]
     elements_per_ns: float
     x_read_once: float
     peak_extra_mib: float
@@ -100,20 +106,32 @@ def peak_extra_memory(call: Callable[[], Any], numpy_only: bool) -> tuple[float,
     return max(0, _rss_kib("VmHWM") - before) / 1024, "peak RSS"
 
 
-def median_seconds(
+@dataclass
+class Timing:
+    """Seconds per call of one contender: the median of all its timed calls, the
+    fastest and the slowest of them, and the median of each round."""
+
+    median: float
+    fastest: float
+    slowest: float
+    round_medians: list[float]
+
+
+def time_calls(
     calls: dict[str, Callable[[], Any]], repeats: int, rounds: int = 3, budget: float = 0.3
-) -> dict[str, float]:
-    """Median time of each call over ``rounds`` rounds.
+) -> dict[str, Timing]:
+    """Time each call over ``rounds`` rounds.
 
     In each round every contender, in a new random order, makes one untimed warm-up
     call and then ``repeats`` timed calls (more for fast calls: until ``budget``
     seconds, at most 300), so each is timed in its steady state, as in a training
     loop, while a slow spell of a shared machine is spread over all of them instead
-    of falling on one. The median is taken over all the timed calls.
+    of falling on one. The median is taken over all the timed calls; the extremes and
+    the per-round medians say how much the machine moved meanwhile.
     """
     names = list(calls)
     order = random.Random(0)
-    times: dict[str, list[float]] = {name: [] for name in names}
+    rounds_of: dict[str, list[list[float]]] = {name: [] for name in names}
     for _ in range(rounds):
         order.shuffle(names)
         for name in names:
@@ -123,8 +141,17 @@ def median_seconds(
                 start = time.perf_counter()
                 calls[name]()
                 spent.append(time.perf_counter() - start)
-            times[name] += spent
-    return {name: statistics.median(values) for name, values in times.items()}
+            rounds_of[name].append(spent)
+    timings = {}
+    for name, per_round in rounds_of.items():
+        every = [t for spent in per_round for t in spent]
+        timings[name] = Timing(
+            median=statistics.median(every),
+            fastest=min(every),
+            slowest=max(every),
+            round_medians=[statistics.median(spent) for spent in per_round],
+        )
+    return timings
 
 
 def reference(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -224,21 +251,70 @@ def contenders(
     return found
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
+#: The /proc/cpuinfo flags that name SIMD instruction sets (AVX-512 and its parts,
+#: AVX2, FMA, F16C, AMX, SSE4).
+SIMD_PREFIXES = ("sse4", "avx", "fma", "f16c", "amx")
+
+#: The ufunc loops of the fast path, and of one-hot detection, whose dispatch target
+#: is recorded (float32 and float64 signatures).
+FAST_PATH_LOOPS = "^(multiply|exp2|exp|log1p|add|negative|argmax)$"
+
+
+def cpu() -> dict[str, Any]:
+    """The CPU as the first processor of ``/proc/cpuinfo`` describes it. A virtual
+    machine often shows only a generic model name (such as "AMD EPYC"); the family
+    and model numbers and the SIMD flags then tell which generation it is, and the
+    name is given with the numbers."""
+    fields: dict[str, str] = {}
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+            if not line.strip() and fields:
+                break  # the end of the first processor
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    name = fields.get("model name", platform.processor() or "unknown")
+    family, model = fields.get("cpu family", "?"), fields.get("model", "?")
+    flags = [flag for flag in fields.get("flags", "").split() if flag.startswith(SIMD_PREFIXES)]
+    generic = not any(character.isdigit() for character in name)
+    return {
+        "name": f"{name} (family {family}, model {model})" if generic else name,
+        "model_name": name,
+        "family": family,
+        "model": model,
+        "simd_flags": flags,
+    }
+
+
+def numpy_simd() -> dict[str, Any]:
+    """What NumPy reports at run time (``np.show_runtime()``): the SIMD extensions it
+    was built to assume (baseline), those it found on this CPU and those it did not,
+    and the target each loop of the fast path dispatches to here."""
+    simd = np.show_config(mode="dicts")["SIMD Extensions"]
+    loops = np.lib.introspect.opt_func_info(
+        func_name=FAST_PATH_LOOPS, signature="^(f|d|ff|dd|fff|ddd)$"
+    )
+    return {
+        "baseline": simd["baseline"],
+        "found": simd["found"],
+        "not_found": simd["not found"],
+        "dispatch": {
+            f"{func} {signature}": target["current"]
+            for func, signatures in loops.items()
+            for signature, target in signatures.items()
+        },
+    }
+
+
+def machine() -> dict[str, Any]:
     versions = {"python": platform.python_version(), "numpy": np.__version__}
     for name in ("torch", "jax", "optax", "sklearn"):
         with contextlib.suppress(ImportError):
             versions[name] = __import__(name).__version__
+    processor = cpu()
     return {
-        "cpu": cpu,
+        "cpu": processor.pop("name"),
+        "cpu_details": processor,
+        "numpy_simd": numpy_simd(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
         "versions": versions,
@@ -246,11 +322,35 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _times(timing: Timing, elements: int, read_once_s: float) -> dict[str, Any]:
+    """A row's timing fields, in milliseconds."""
+    return {
+        "median_ms": timing.median * 1e3,
+        "min_ms": timing.fastest * 1e3,
+        "max_ms": timing.slowest * 1e3,
+        "round_median_ms": [seconds * 1e3 for seconds in timing.round_medians],
+        "elements_per_ns": elements / (timing.median * 1e9),
+        "x_read_once": timing.median / read_once_s,
+    }
+
+
+def _spread(row: Row) -> str:
+    """The median, the extremes and the per-round medians of a row, for printing."""
+    rounds = "/".join(f"{ms:.2f}" for ms in row.round_median_ms)
+    return f"{row.median_ms:9.2f} ms (min {row.min_ms:.2f}, max {row.max_ms:.2f}; rounds {rounds})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
     args = parser.parse_args()
+    description = machine()
+    simd = description["numpy_simd"]
+    print(
+        f"{description['cpu']}, {description['cores']} cores; NumPy {np.__version__} SIMD:"
+        f" baseline {simd['baseline']}, found {simd['found']}, not found {simd['not_found']}"
+    )
     rng = np.random.default_rng(0)
     rows: list[Row] = []
     for n, v, dtype_name in SHAPES:
@@ -258,8 +358,8 @@ def main() -> int:
         z = (rng.standard_normal((n, v), dtype=np.float32) * 3).astype(dtype)
         labels = rng.integers(0, v, size=n)
         expected_rows = reference(z, labels)
-        read_once = median_seconds({"read": lambda z=z: np.maximum.reduce(z, axis=None)}, 5)
-        read_once_s = read_once["read"]
+        read_once = time_calls({"read": lambda z=z: np.maximum.reduce(z, axis=None)}, 5)["read"]
+        read_once_s = read_once.median
         repeats = 1 if args.quick else (3 if z.nbytes > 100e6 else 7)
         for case in CASES:
             one_hot = None
@@ -279,25 +379,22 @@ def main() -> int:
                     print(f"!! {name} disagrees on {n}x{v} {dtype_name} {case}: {error:.2e}")
                     return 1
                 errors[name] = error
-            timings = median_seconds({name: call for name, (call, _) in found.items()}, repeats)
+            timings = time_calls({name: call for name, (call, _) in found.items()}, repeats)
             for name, (call, numpy_only) in found.items():
-                seconds = timings[name]
                 peak, method = peak_extra_memory(call, numpy_only)
                 row = Row(
                     shape=f"{n}x{v}",
                     dtype=dtype_name,
                     case=case,
                     contender=name,
-                    median_ms=seconds * 1e3,
-                    elements_per_ns=z.size / (seconds * 1e9),
-                    x_read_once=seconds / read_once_s,
+                    **_times(timings[name], z.size, read_once_s),
                     peak_extra_mib=peak,
                     memory_method=method,
                     max_rel_error=errors[name],
                 )
                 rows.append(row)
                 print(
-                    f"{row.shape:>11} {dtype_name:7} {case:12} {name:34} {row.median_ms:9.2f} ms"
+                    f"{row.shape:>11} {dtype_name:7} {case:12} {name:34} {_spread(row)}"
                     f" {row.elements_per_ns:6.2f} el/ns  x{row.x_read_once:5.1f} read-once"
                     f" {peak:8.1f} MiB ({method})",
                     flush=True,
@@ -306,20 +403,18 @@ def main() -> int:
             gc.collect()
         rows.append(
             Row(
-                f"{n}x{v}",
-                dtype_name,
-                "read-once",
-                "np.maximum.reduce",
-                read_once_s * 1e3,
-                z.size / (read_once_s * 1e9),
-                1.0,
-                0.0,
-                "none",
-                0.0,
+                shape=f"{n}x{v}",
+                dtype=dtype_name,
+                case="read-once",
+                contender="np.maximum.reduce",
+                **_times(read_once, z.size, read_once_s),
+                peak_extra_mib=0.0,
+                memory_method="none",
+                max_rel_error=0.0,
             )
         )
     args.out.mkdir(parents=True, exist_ok=True)
-    results = {"machine": machine(), "rows": [asdict(r) for r in rows]}
+    results = {"machine": description, "rows": [asdict(r) for r in rows]}
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     (args.out / "chart.json").write_text(json.dumps(chart(rows), indent=1) + "\n")
     print(f"wrote {args.out / 'results.json'} and {args.out / 'chart.json'}")

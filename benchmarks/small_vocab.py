@@ -7,9 +7,10 @@ block, by calling the package's own functions (``crossentropy._kernels``), the w
 block step (:class:`~crossentropy._kernels.index_nll.IndexNllPass` on one block), the
 other ways NumPy has to sum short rows (alternatives the package does not use, for
 comparison), and the whole loss from this package and, if installed, from ``jax.jit``
-of optax. It prints a Markdown table of median microseconds per block and nanoseconds
-per row; the Performance page quotes it. The exponential is one step here, as the
-package takes it (``exp_in_place``: a scale by log2(e), then ``exp2``).
+of optax. It prints a Markdown table of median microseconds per block (with the fastest
+and the slowest call) and nanoseconds per row; the Performance page quotes it. The
+exponential is one step here, as the package takes it (``exp_in_place``: a scale by
+log2(e), then ``exp2``).
 
 Everything runs on the calling thread, except the BLAS matrix-vector product, which
 OpenBLAS may spread over its own threads (the package does not use it for that
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from run import median_seconds  # benchmarks/run.py
+from run import time_calls  # benchmarks/run.py
 
 import crossentropy as ce
 from crossentropy._engine import Rows
@@ -117,15 +118,18 @@ def steps() -> dict[str, Calls]:
 
 def main() -> int:
     previous = ce.set_num_threads(1)
-    print(f"one block of {ROWS} x {CLASSES} float32; median of 3 rounds\n")
-    print(f"| step | us per {ROWS} rows | ns per row |")
-    print("|---|---|---|")
+    print(f"one block of {ROWS} x {CLASSES} float32; median of 3 rounds (and the range of calls)\n")
+    print(f"| step | us per {ROWS} rows | fastest-slowest | ns per row |")
+    print("|---|---|---|---|")
     for group, calls in steps().items():
-        print(f"| **{group}** | | |")
-        rows = 2 * ROWS if group.startswith("whole") else ROWS
-        for name, seconds in median_seconds(calls, repeats=50).items():
-            per_row = seconds / rows
-            print(f"| {name} | {per_row * ROWS * 1e6:.0f} | {per_row * 1e9:.1f} |")
+        print(f"| **{group}** | | | |")
+        scale = ROWS / (2 * ROWS if group.startswith("whole") else ROWS)  # per block of ROWS
+        for name, timing in time_calls(calls, repeats=50).items():
+            median, fastest, slowest = (
+                seconds * scale * 1e6 for seconds in (timing.median, timing.fastest, timing.slowest)
+            )
+            spread = f"{fastest:.0f}-{slowest:.0f}"
+            print(f"| {name} | {median:.0f} | {spread} | {median * 1e3 / ROWS:.1f} |")
     ce.set_num_threads(previous)
     return 0
 
