@@ -28,31 +28,40 @@ def one_hot_classes(block: NDArray[Any], out: IndexArray, offsets: IndexArray) -
     class is in ``out``. ``offsets`` holds each row's start, ``arange(0, m k, k)``.
 
     A row is one-hot when its only non-zero entry is exactly 1. (A float sum of 1
-    does not say so: 1 + 1e-10 rounds to 1 in float32.) Non-zero entries are
-    counted on an integer view of floats, several times faster, so a -0.0 entry
-    counts too; it merely sends the block down the general path, with the same
-    result. A block with as many non-zero entries as rows is one-hot if the entry at
-    each row's candidate class is exactly 1: that row then has a non-zero entry, so,
-    with no more non-zero entries than rows, every row has exactly one. The
-    candidate is the row's argmax, or for few classes ``sum_j y_j j`` (exact for a
-    one-hot row; for any other row, whatever the sum comes to, the entry it points
-    at is not a lone 1). Two passes, and the second only over a block that may be
-    one-hot.
+    does not say so: 1 + 1e-10 rounds to 1 in float32.) Floats are read as the
+    integers of the same size (:func:`integer_view`), on which counting and
+    comparing are several times faster, so a -0.0 entry counts as non-zero; it
+    merely sends the block down the general path, with the same result. A block
+    with as many non-zero entries as rows is one-hot if the entry at each row's
+    candidate class is exactly 1: that row then has a non-zero entry, so, with no
+    more non-zero entries than rows, every row has exactly one. The candidate is the
+    row's argmax (on the integer view too: the bits of 1.0 are a one-hot row's
+    largest integer), or for few classes ``sum_j y_j j`` (exact for a one-hot row;
+    for any other row, whatever the sum comes to, the entry it points at is not a
+    lone 1). Two passes, and the second only over a block that may be one-hot.
     """
     m, k = block.shape
-    bits = np.dtype(f"i{block.dtype.itemsize}") if block.dtype.kind == "f" else None
-    if np.count_nonzero(block if bits is None else block.view(bits)) != m:
+    bits = integer_view(block)
+    if np.count_nonzero(bits) != m:
         return False
     if k >= SMALL_K:
-        np.argmax(block, axis=1, out=out)
+        np.argmax(bits, axis=1, out=out)
     else:
-        classes = np.arange(k, dtype=block.dtype if bits is not None else np.int64)
+        classes = np.arange(k, dtype=block.dtype if block.dtype.kind == "f" else np.int64)
         # Any class will do as a candidate: the test below decides. The cast only has
         # to land in [0, k) (what NaN and inf become depends on the platform).
         np.copyto(out, np.einsum("ij,j->i", block, classes), casting="unsafe")
         if not np.all(out.view(np.uintp) < k):  # a negative class wraps around: fails
             return False
     return bool(np.all(take_flat(block, offsets[:m] + out) == 1))
+
+
+def integer_view(block: NDArray[Any]) -> NDArray[Any]:
+    """Floats as the signed integers of the same size (their bits); other dtypes as
+    they are. An entry is non-zero there exactly when its bits are, so ``-0.0`` is."""
+    if block.dtype.kind != "f":
+        return block
+    return block.view(np.dtype(f"i{block.dtype.itemsize}"))
 
 
 def block_offsets(rows: Rows) -> IndexArray:
