@@ -135,6 +135,12 @@ def checked_target(rows: NDArray[Any]) -> IndexTarget | ProbTarget:
     return ProbTarget(Rows(rows), stats.sums)
 
 
+def classes_last(array: NDArray[Any], axis: int) -> NDArray[Any]:
+    """``array`` with its class axis (``axis``, normalised) moved last: the array
+    itself when it is last already, as it usually is (a call cheaper than moveaxis)."""
+    return array if axis == array.ndim - 1 else np.moveaxis(array, axis, -1)
+
+
 def _check_options(
     pred: FloatArray,
     from_logits: Any,
@@ -163,7 +169,7 @@ def _parse_target(target: ArrayLike, pred: FloatArray, options: Options, *, gues
         k = pred.shape[options.axis]
         labels, keep = v.check_class_indices(tgt, k, options.ignore_index)
         return IndexTarget(labels.reshape(-1), keep)
-    moved = np.moveaxis(tgt, options.axis, -1)
+    moved = classes_last(tgt, options.axis)
     return OneHotGuess(Rows(moved)) if guess else checked_target(moved)
 
 
@@ -207,7 +213,7 @@ def prepare(
     )
     guess = optimistic and options.from_logits and class_weight is None and not options.smoothing
     parsed = _parse_target(target, pred, options, guess=guess)
-    moved = np.moveaxis(pred, options.axis, -1)
+    moved = classes_last(pred, options.axis)
     if not options.from_logits:
         checked_distribution(moved, "predicted", hint=v.LOGITS_HINT)
     k, dtype = pred.shape[options.axis], pred.dtype

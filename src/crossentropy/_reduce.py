@@ -20,6 +20,7 @@ Imports :mod:`crossentropy._typing` and :mod:`crossentropy._kernels.primitives`.
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
 import numpy as np
@@ -66,7 +67,7 @@ def reduce_losses(
     there is no multiplier and the reduction is not "none")."""
     if isinstance(losses, float):
         total = losses
-        size = int(np.prod(batch_shape, dtype=np.int64))
+        size = math.prod(batch_shape)
     else:
         weighted = losses if multiplier is None else mul0(multiplier, losses)
         if reduction == "none":

@@ -8,6 +8,7 @@ threads. Imports NumPy only.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,7 @@ class Rows:
     def __init__(self, array: NDArray[Any], *, max_rows: int = MAX_BLOCK_ROWS) -> None:
         self.batch_shape: tuple[int, ...] = array.shape[:-1]
         self.k: int = array.shape[-1]
-        self.n: int = int(np.prod(self.batch_shape, dtype=np.int64))
+        self.n: int = math.prod(self.batch_shape)
         self.dtype = array.dtype
         self._array = array
         self._2d: NDArray[Any] | None
