@@ -157,6 +157,36 @@ def test_one_hot_targets_give_exactly_the_loss_of_their_classes(
     np.testing.assert_array_equal(by_one_hot, by_index)
 
 
+@pytest.mark.parametrize("k", [10, 200])  # the class found by sum_j y_j j, and by argmax
+@pytest.mark.parametrize(
+    "form", ["float16", "float64", "int64", "uint8", "bool", "fortran", "strided", "axis-0"]
+)
+def test_one_hot_targets_of_every_dtype_and_layout(form: str, k: int) -> None:
+    """Floats are tested on their integer view (count and argmax), other dtypes as they
+    are; every dtype and memory layout of an exactly one-hot batch gives bit for bit
+    the loss of its class indices."""
+    rng = np.random.default_rng(12)
+    n = 3000
+    z = rng.normal(0, 3, (n, k)).astype(np.float32)
+    labels = rng.integers(0, k, n)
+    eye = np.eye(k)[labels]
+    targets = {
+        "float16": eye.astype(np.float16),
+        "float64": eye,
+        "int64": eye.astype(np.int64),
+        "uint8": eye.astype(np.uint8),
+        "bool": eye.astype(bool),
+        "fortran": np.asfortranarray(eye.astype(np.float32)),
+        "strided": np.repeat(eye.astype(np.float32), 2, axis=1)[:, ::2],
+        "axis-0": eye.astype(np.float32).T,
+    }
+    axis = 0 if form == "axis-0" else -1
+    logits = z.T if form == "axis-0" else z
+    by_index = ce.cross_entropy(z, labels, from_logits=True, reduction="none")
+    got = ce.cross_entropy(logits, targets[form], from_logits=True, axis=axis, reduction="none")
+    np.testing.assert_array_equal(got, by_index)
+
+
 def test_bad_targets_are_reported_before_bad_logits() -> None:
     """The one-hot pass stops at the first block of targets that is not one-hot, so
     a bad target row far down the batch is reported as such, even when a logit row
