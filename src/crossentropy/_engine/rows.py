@@ -26,11 +26,13 @@ BLOCK_BYTES = 2 * 1024 * 1024
 #: page-faulted.
 MAX_BLOCK_ROWS = 8192
 
-#: Work below this many elements per thread runs on the calling thread. Below it a
+#: Work below this many elements per thread runs on the calling thread (a kernel may
+#: count a row as more than its entries: :func:`~.threads.thread_count`). Below it a
 #: second thread gains nothing: a pool hand-off costs tens of microseconds, and with
 #: short blocks the threads mostly wait for each other's GIL between NumPy calls
-#: (see the Performance page's Threads section). Work large enough for two threads
-#: is also cut more finely (:data:`MIN_BLOCKS`), whatever the thread setting.
+#: (see the Performance page's Threads section). An input of at least twice this many
+#: elements is also cut more finely (:data:`MIN_BLOCKS`), whatever the thread setting
+#: and however a kernel counts its work.
 MIN_ELEMENTS_PER_THREAD = 1 << 20
 
 #: Inputs large enough for two threads are cut into at least this many blocks, so

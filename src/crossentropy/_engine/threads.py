@@ -46,10 +46,13 @@ def get_threads() -> int:
     return _threads
 
 
-def thread_count(rows: Rows) -> int:
+def thread_count(rows: Rows, work: int | None = None) -> int:
     """How many threads a pass over ``rows`` uses now: the setting, but no more than
-    one per :data:`~.rows.MIN_ELEMENTS_PER_THREAD` elements of work."""
-    return max(1, min(_threads, rows.elements // MIN_ELEMENTS_PER_THREAD))
+    one per :data:`~.rows.MIN_ELEMENTS_PER_THREAD` elements of work. The work is the
+    number of elements, unless the kernel counts it (``work``, in elements): a kernel
+    whose rows cost more than their entries (per-row steps, a second input) says so."""
+    elements = rows.elements if work is None else work
+    return max(1, min(_threads, elements // MIN_ELEMENTS_PER_THREAD))
 
 
 def _workers(count: int) -> ThreadPoolExecutor:
@@ -85,18 +88,20 @@ def _take_blocks(
             body(start, min(start + rows.step, rows.n), buffer)
 
 
-def for_each_block(rows: Rows, dtype: np.dtype[Any] | None, body: Body) -> None:
+def for_each_block(
+    rows: Rows, dtype: np.dtype[Any] | None, body: Body, *, work: int | None = None
+) -> None:
     """Call ``body(start, stop, scratch)`` once for every block of rows.
 
     Blocks are handed out one at a time from a shared counter to the calling thread
-    and up to ``thread_count(rows) - 1`` pool workers (NumPy's ufuncs release the GIL),
+    and up to ``thread_count(rows, work) - 1`` pool workers (NumPy's ufuncs release the GIL),
     so a thread slowed down by another process simply takes fewer blocks. Each thread
     has its own block-sized scratch buffer (empty when ``dtype`` is None). Every block
     starts at a multiple of ``rows.step``, and bodies write only to their own rows of
     the outputs, so no locking is needed and the results do not depend on which
     thread ran which block.
     """
-    threads = min(thread_count(rows), rows.blocks)
+    threads = min(thread_count(rows, work), rows.blocks)
     tickets = itertools.count()  # next() on it is atomic under the GIL
     if threads <= 1:
         _take_blocks(rows, dtype, body, tickets)

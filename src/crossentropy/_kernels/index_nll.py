@@ -65,6 +65,14 @@ PER_BLOCK_ROWS = 1024
 #: with few classes a block of many rows makes fewer, longer NumPy calls.
 INDEX_BLOCK_ROWS = 1 << 15
 
+#: What the per-row steps of a block (each row's target offset, gather and scatter,
+#: the row sums' loop over rows, the finish) cost, in elements of the per-element
+#: steps. With few classes they are most of a row's work, so a row counts as
+#: ``k + ROW_WORK`` elements when a pass decides how many threads to use
+#: (:func:`~crossentropy._engine.thread_count`); a pass that tests one-hot targets
+#: reads and tests a row of targets for each row of logits, and counts each row twice.
+ROW_WORK = 24
+
 #: ``hook(start, stop, block)``: runs on each block of logits while it is in cache.
 BlockHook = Callable[[int, int, FloatArray], None]
 
@@ -146,7 +154,9 @@ class IndexNllPass:
         self.sums = np.empty(batch, dtype=np.float64)
 
     def run(self) -> IndexNll:
-        for_each_block(self.rows, self.rows.dtype, self)
+        rows = self.rows
+        work = rows.n * (rows.k + ROW_WORK) * (1 if self.guess is None else 2)
+        for_each_block(rows, rows.dtype, self, work=work)
         if self.stopped:
             return IndexNll(float("nan"), None, complete=False)
         if not self.per_block:
