@@ -28,32 +28,48 @@ def one_hot_classes(block: NDArray[Any], out: IndexArray, offsets: IndexArray) -
     class is in ``out``. ``offsets`` holds each row's start, ``arange(0, m k, k)``.
 
     A row is one-hot when its only non-zero entry is exactly 1. (A float sum of 1
-    does not say so: 1 + 1e-10 rounds to 1 in float32.) Floats are read as the
-    integers of the same size (:func:`integer_view`), on which counting and
-    comparing are several times faster, so a -0.0 entry counts as non-zero; it
-    merely sends the block down the general path, with the same result. A block
-    with as many non-zero entries as rows is one-hot if the entry at each row's
-    candidate class is exactly 1: that row then has a non-zero entry, so, with no
-    more non-zero entries than rows, every row has exactly one. The candidate is the
-    row's argmax (on the integer view too: the bits of 1.0 are a one-hot row's
-    largest integer), or for few classes ``sum_j y_j j`` (exact for a one-hot row;
-    for any other row, whatever the sum comes to, the entry it points at is not a
-    lone 1). Two passes, and the second only over a block that may be one-hot.
+    does not say so: 1 + 1e-10 rounds to 1 in float32.) A block with as many
+    non-zero entries as rows (:func:`nonzero_count`) is one-hot if the entry at each
+    row's candidate class (:func:`candidate_classes`) is exactly 1 (:func:`ones_at`):
+    that row then has a non-zero entry, so, with no more non-zero entries than rows,
+    every row has exactly one. Two passes, and the second only over a block that may
+    be one-hot.
     """
-    m, k = block.shape
-    bits = integer_view(block)
-    if np.count_nonzero(bits) != m:
+    m = block.shape[0]
+    if nonzero_count(block) != m or not candidate_classes(block, out):
         return False
+    return ones_at(block, offsets[:m] + out)
+
+
+def nonzero_count(block: NDArray[Any]) -> int:
+    """How many entries of ``block`` are not zero. Floats are counted on their bits
+    (:func:`integer_view`), several times faster, so a -0.0 entry counts as non-zero;
+    it merely sends its block down the general path, with the same result."""
+    return int(np.count_nonzero(integer_view(block)))
+
+
+def candidate_classes(block: NDArray[Any], out: IndexArray) -> bool:
+    """Each row's class if the row is one-hot, in ``out``; any class for another row.
+    False if a candidate lies outside ``[0, k)`` (then the block is not one-hot).
+
+    The candidate is the row's argmax, on the integer view too (the bits of 1.0 are a
+    one-hot row's largest integer, and integers need no NaN check), or for few
+    classes ``sum_j y_j j`` (exact for a one-hot row; for any other row, whatever the
+    sum comes to, the entry it points at is not a lone 1)."""
+    k = block.shape[1]
     if k >= SMALL_K:
-        np.argmax(bits, axis=1, out=out)
-    else:
-        classes = np.arange(k, dtype=block.dtype if block.dtype.kind == "f" else np.int64)
-        # Any class will do as a candidate: the test below decides. The cast only has
-        # to land in [0, k) (what NaN and inf become depends on the platform).
-        np.copyto(out, np.einsum("ij,j->i", block, classes), casting="unsafe")
-        if not np.all(out.view(np.uintp) < k):  # a negative class wraps around: fails
-            return False
-    return bool(np.all(take_flat(block, offsets[:m] + out) == 1))
+        np.argmax(integer_view(block), axis=1, out=out)
+        return True
+    classes = np.arange(k, dtype=block.dtype if block.dtype.kind == "f" else np.int64)
+    # The cast only has to land in [0, k) (what NaN and inf become depends on the
+    # platform); ones_at then decides.
+    np.copyto(out, np.einsum("ij,j->i", block, classes), casting="unsafe")
+    return bool(np.all(out.view(np.uintp) < k))  # a negative class wraps around: fails
+
+
+def ones_at(block: NDArray[Any], flat: IndexArray) -> bool:
+    """Whether every entry of ``block`` at the flat offsets ``flat`` is exactly 1."""
+    return bool(np.all(take_flat(block, flat) == 1))
 
 
 def integer_view(block: NDArray[Any]) -> NDArray[Any]:
