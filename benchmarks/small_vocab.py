@@ -5,12 +5,14 @@ Run it with ``python benchmarks/small_vocab.py`` (after ``make test`` has set up
 (half of the 65536 x 10 benchmark shape), each step that the index kernel takes on a
 block, by calling the package's own functions (``crossentropy._kernels``), the whole
 block step (:class:`~crossentropy._kernels.index_nll.IndexNllPass` on one block), the
-other ways NumPy has to sum short rows (alternatives the package does not use, for
-comparison), and the whole loss from this package and, if installed, from ``jax.jit``
-of optax. It prints a Markdown table of median microseconds per block (with the fastest
-and the slowest call) and nanoseconds per row; the Performance page quotes it. The
-exponential is one step here, as the package takes it (``exp_in_place``: a scale by
-log2(e), then ``exp2``).
+steps of the test that one-hot targets take instead of class indices
+(:func:`~crossentropy._kernels.rowstats.one_hot_classes`), the other ways NumPy has to
+sum short rows (alternatives the package does not use, for comparison), and the whole
+loss, from class indices and from one-hot targets, from this package and, if
+installed, from ``jax.jit`` of optax. It prints a Markdown table of median
+microseconds per block (with the fastest and the slowest call) and nanoseconds per
+row; the Performance page quotes it. The exponential is one step here, as the package
+takes it (``exp_in_place``: a scale by log2(e), then ``exp2``).
 
 Everything runs on the calling thread, except the BLAS matrix-vector product, which
 OpenBLAS may spread over its own threads (the package does not use it for that
@@ -34,7 +36,13 @@ from crossentropy._kernels.index_nll import (
     zero_at,
 )
 from crossentropy._kernels.primitives import exp_in_place, row_sums, take_flat
-from crossentropy._kernels.rowstats import block_offsets
+from crossentropy._kernels.rowstats import (
+    block_offsets,
+    candidate_classes,
+    nonzero_count,
+    one_hot_classes,
+    ones_at,
+)
 
 ROWS, CLASSES = 32768, 10
 
@@ -64,6 +72,27 @@ def fast_path_steps(z: np.ndarray, labels: np.ndarray) -> Calls:
     }
 
 
+def one_hot_steps(labels: np.ndarray) -> Calls:
+    """The one-hot test of one block of targets (one_hot_classes), each of its steps a
+    call of the package's function: what one-hot targets cost beyond class indices."""
+    targets = np.zeros((ROWS, CLASSES), dtype=np.float32)
+    targets[np.arange(ROWS), labels] = 1
+    offsets = block_offsets(Rows(targets, max_rows=INDEX_BLOCK_ROWS))  # as the kernel cuts them
+    classes = np.empty(ROWS, dtype=np.intp)
+    one_hot_classes(targets, classes, offsets)
+    flat = offsets + classes
+    return {
+        "count the non-zero entries (nonzero_count)": lambda: nonzero_count(targets),
+        "each row's candidate class (candidate_classes)": lambda: candidate_classes(
+            targets, classes
+        ),
+        "candidate offsets and their entries (ones_at)": lambda: ones_at(
+            targets, np.add(offsets, classes, out=flat)
+        ),
+        "the whole test (one_hot_classes)": lambda: one_hot_classes(targets, classes, offsets),
+    }
+
+
 def other_row_sums(work: np.ndarray) -> Calls:
     """Other ways NumPy has to sum rows of 10: alternatives the package does not use."""
     sums = np.empty(ROWS, dtype=np.float32)
@@ -88,10 +117,15 @@ def other_row_sums(work: np.ndarray) -> Calls:
 
 
 def whole_loss(rng: np.random.Generator) -> Calls:
-    """The whole mean loss on the benchmark's shape, 65536 x 10: two blocks."""
+    """The whole mean loss on the benchmark's shape, 65536 x 10 (two blocks), from
+    class indices and from one-hot targets."""
     z = rng.standard_normal((2 * ROWS, CLASSES), dtype=np.float32) * 3
     labels = rng.integers(0, CLASSES, size=2 * ROWS)
-    calls: Calls = {"crossentropy": lambda: ce.cross_entropy(z, labels, from_logits=True)}
+    one_hot = np.eye(CLASSES, dtype=np.float32)[labels]
+    calls: Calls = {
+        "crossentropy": lambda: ce.cross_entropy(z, labels, from_logits=True),
+        "crossentropy, one-hot targets": lambda: ce.cross_entropy(z, one_hot, from_logits=True),
+    }
     try:
         import jax
         import jax.numpy as jnp
@@ -99,8 +133,10 @@ def whole_loss(rng: np.random.Generator) -> Calls:
     except ImportError:
         return calls
     loss = jax.jit(lambda a, b: optax.losses.softmax_cross_entropy_with_integer_labels(a, b).mean())
-    jz, jlabels = jnp.asarray(z), jnp.asarray(labels)
+    soft_loss = jax.jit(lambda a, b: optax.losses.softmax_cross_entropy(a, b).mean())
+    jz, jlabels, jone_hot = jnp.asarray(z), jnp.asarray(labels), jnp.asarray(one_hot)
     calls["JAX jit (optax)"] = lambda: loss(jz, jlabels).block_until_ready()
+    calls["JAX jit (optax), one-hot targets"] = lambda: soft_loss(jz, jone_hot).block_until_ready()
     return calls
 
 
@@ -111,6 +147,7 @@ def steps() -> dict[str, Calls]:
     labels = rng.integers(0, CLASSES, size=ROWS)
     return {
         "fast path, one call each (the package's functions)": fast_path_steps(z, labels),
+        "one-hot targets: the test of a block, one call each": one_hot_steps(labels),
         "other ways to sum rows of 10 (NumPy, not used)": other_row_sums(np.exp(z)),
         "whole mean loss (65536 x 10)": whole_loss(rng),
     }
