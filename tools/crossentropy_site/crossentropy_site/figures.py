@@ -297,7 +297,7 @@ def render_figure(source: str, context: FigureContext | None = None, *, fence: i
     svg = render_chart(chart, ident=f"fig-{digest[:8]}", description=caption)
     figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     table = (
-        '<details class="ce-figure-data"><summary>The numbers behind this figure</summary>'
+        '<details class="ce-figure-data"><summary>Show the numbers behind this figure</summary>'
         f"{data_table(chart)}</details>"
     )
     return f'<figure class="ce-figure-wrap">{svg}{figcaption}{table}</figure>'
