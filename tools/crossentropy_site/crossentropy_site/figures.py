@@ -307,7 +307,7 @@ class _KeepSource(Preprocessor):
     """Keep the page's text on the Markdown instance, for ``session`` figures."""
 
     def run(self, lines: list[str]) -> list[str]:
-        self.md.crossentropy_page_source = "\n".join(lines)  # type: ignore[attr-defined]
+        self.md.crossentropy_page_source = "\n".join(lines)
         return lines
 
 
