@@ -29,8 +29,14 @@ is ``key: value`` lines:
 JSON format for ``json-chart`` (``kind`` is ``"line"`` or ``"bar"``; ``"scale":
 "log"`` for a logarithmic value axis of a bar chart)::
 
-    {"title": "Time per call", "kind": "bar", "x_label": "shape", "y_label": "ms",
-     "x": ["1k", "10k"], "series": [{"label": "crossentropy", "y": [0.1, 0.9]}]}
+    {
+        "title": "Time per call",
+        "kind": "bar",
+        "x_label": "shape",
+        "y_label": "ms",
+        "x": ["1k", "10k"],
+        "series": [{"label": "crossentropy", "y": [0.1, 0.9]}],
+    }
 
 Register the fence in ``mkdocs.yml``, and the extension (which keeps the page's text
 for ``session`` figures)::
