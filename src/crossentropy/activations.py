@@ -36,7 +36,7 @@ def _softmax(z: ArrayLike, axis: int, *, log: bool) -> FloatArray:
     return np.moveaxis(out, -1, axis).astype(out_dtype, copy=False)
 
 
-def softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
+def softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     r"""Softmax: logits to probabilities along ``axis``.
 
     $$
@@ -89,7 +89,7 @@ def softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
     return _softmax(z, axis, log=False)
 
 
-def log_softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
+def log_softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     r"""Log-softmax: log-probabilities along ``axis``.
 
     $$
@@ -143,7 +143,7 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> FloatArray:
     return _softmax(z, axis, log=True)
 
 
-def logsumexp(z: ArrayLike, *, axis: int = -1) -> FloatArray | np.floating[Any]:
+def logsumexp(z: ArrayLike, *, axis: int = -1) -> np.floating[Any] | NDArray[np.floating[Any]]:
     r"""Log of the sum of exponentials along ``axis``, without overflow.
 
     $$

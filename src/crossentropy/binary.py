@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
 from ._kernels.binary import binary_gradient, binary_losses, smoothed_labels
 from ._kernels.primitives import mul0
 from ._reduce import gradient_scale, reduce_losses
-from ._typing import FloatArray, Loss
+from ._typing import FloatArray
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_gradient"]
 
@@ -86,7 +86,7 @@ def binary_cross_entropy(
     pos_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
     base: float | None = None,
-) -> Loss:
+) -> np.floating[Any] | NDArray[np.floating[Any]]:
     r"""Binary cross-entropy of predicted probabilities against 0/1 (or soft) labels.
 
     For a predicted probability $\hat p$ of the positive class and a label $y$:
@@ -195,7 +195,7 @@ def binary_cross_entropy_gradient(
     pos_weight: ArrayLike | None = None,
     label_smoothing: float = 0.0,
     base: float | None = None,
-) -> FloatArray:
+) -> NDArray[np.floating[Any]]:
     r"""Derivative of :func:`binary_cross_entropy` with respect to each predicted element.
 
     From a logit $x$, with the smoothed label $y'$ and the positive weight $\omega$, the

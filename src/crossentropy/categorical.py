@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
 from ._plan import plan_gradient, plan_losses, prepare
 from ._reduce import gradient_scale, reduce_losses
-from ._typing import FloatArray, Loss
 
 __all__ = ["cross_entropy", "cross_entropy_gradient", "perplexity"]
 
@@ -32,7 +31,7 @@ def cross_entropy(
     ignore_index: int | None = None,
     label_smoothing: float = 0.0,
     base: float | None = None,
-) -> Loss:
+) -> np.floating[Any] | NDArray[np.floating[Any]]:
     r"""Cross-entropy between target distributions and predicted distributions.
 
     For one sample with target distribution $y$ (one-hot or soft) and predicted
@@ -189,7 +188,7 @@ def cross_entropy_gradient(
     ignore_index: int | None = None,
     label_smoothing: float = 0.0,
     base: float | None = None,
-) -> FloatArray:
+) -> NDArray[np.floating[Any]]:
     r"""Gradient of :func:`cross_entropy` with respect to ``predicted``.
 
     With logits $z$ and coefficients $a_c = w_c\, y'_c$ (class weight times the

@@ -46,7 +46,9 @@ def _reduced(
     )
 
 
-def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None) -> Loss:
+def entropy(
+    p: ArrayLike, *, axis: int = -1, base: float | None = None
+) -> np.floating[Any] | NDArray[np.floating[Any]]:
     r"""Shannon entropy of discrete distributions along ``axis``.
 
     $$
@@ -117,7 +119,7 @@ def kl_divergence(
     axis: int = -1,
     reduction: str = "mean",
     base: float | None = None,
-) -> Loss:
+) -> np.floating[Any] | NDArray[np.floating[Any]]:
     r"""Kullback-Leibler divergence of ``predicted`` from ``target``.
 
     $$

@@ -24,6 +24,7 @@ import pytest
 
 import crossentropy
 from tests._sybil_markdown import iter_fences
+from tests.browser.site_pages import PAGES, SOURCES, page_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -40,20 +41,7 @@ COPY_BUTTON = "button.md-clipboard, button.md-code__button[data-md-type=copy]"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
 
-def _page_path(source: Path) -> str:
-    """Site path of a Markdown page (``use_directory_urls``): ``how-to/bits/``."""
-    relative = source.relative_to(DOCS).with_suffix("")
-    parts = relative.parts[:-1] if relative.name == "index" else relative.parts
-    return "".join(f"{part}/" for part in parts)
-
-
-SOURCES: dict[str, Path] = {_page_path(md): md for md in sorted(DOCS.rglob("*.md"))}
-#: Every page of the site: one per Markdown file, plus the 404 page.
-PAGES = [*SOURCES, "404.html"]
-
-
-def _page_id(path: str) -> str:
-    return path or "home"
+_page_id = page_id
 
 
 def test_every_built_page_is_checked(site: Site) -> None:

@@ -49,3 +49,9 @@ def test_a_sized_delimiter_as_a_script_base_is_wrapped_in_an_mrow() -> None:
 def test_a_tex_error_names_the_formula_and_the_place() -> None:
     with pytest.raises(MathError, match=r"(?s)LaTeX error.*TeX: \\frac\{1\}.*\^"):
         render("$$\n\\frac{1}\n$$\n")
+
+
+def test_each_formula_carries_its_tex_as_alttext() -> None:
+    html = render("The loss $L = -\\log \\hat y_t$ and $a < b$.")
+    assert 'alttext="L = -\\log \\hat y_t"' in html
+    assert 'alttext="a &lt; b"' in html

@@ -71,17 +71,16 @@ def render_table(results: dict[str, Any], case: str) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
     caption = (
         f"Median time per call; {_TIMES}: multiple of the time to read the logits once; "
-        f"MiB: peak "
-        f"extra memory. {html.escape(machine['cpu'])}, {machine['cores']} cores, "
-        f"{html.escape(versions)}, measured {html.escape(machine['date'])}."
+        "MiB: peak extra memory."
     )
     # A plain <table>: Material styles it and wraps it in its scrolling container, as
-    # it does every Markdown table.
+    # it does every Markdown table. The machine is named under it, in the text.
     return (
-        "<table>"
-        f"<caption>{caption}</caption>"
-        f"<thead><tr><th>shape</th>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-        "</table>"
+        f"<table><caption>{caption}</caption>"
+        f"<thead><tr><th>shape</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f'<p class="ce-machine">Measured {html.escape(machine["date"])} on '
+        f"{html.escape(machine['cpu'])}, {machine['cores']} cores, with "
+        f"{html.escape(versions)}.</p>"
     )
 
 

@@ -29,8 +29,14 @@ is ``key: value`` lines:
 JSON format for ``json-chart`` (``kind`` is ``"line"`` or ``"bar"``; ``"scale":
 "log"`` for a logarithmic value axis of a bar chart)::
 
-    {"title": "Time per call", "kind": "bar", "x_label": "shape", "y_label": "ms",
-     "x": ["1k", "10k"], "series": [{"label": "crossentropy", "y": [0.1, 0.9]}]}
+    {
+        "title": "Time per call",
+        "kind": "bar",
+        "x_label": "shape",
+        "y_label": "ms",
+        "x": ["1k", "10k"],
+        "series": [{"label": "crossentropy", "y": [0.1, 0.9]}],
+    }
 
 Register the fence in ``mkdocs.yml``, and the extension (which keeps the page's text
 for ``session`` figures)::
@@ -297,7 +303,7 @@ def render_figure(source: str, context: FigureContext | None = None, *, fence: i
     svg = render_chart(chart, ident=f"fig-{digest[:8]}", description=caption)
     figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     table = (
-        '<details class="ce-figure-data"><summary>The numbers behind this figure</summary>'
+        '<details class="ce-figure-data"><summary>Show the numbers behind this figure</summary>'
         f"{data_table(chart)}</details>"
     )
     return f'<figure class="ce-figure-wrap">{svg}{figcaption}{table}</figure>'
@@ -307,7 +313,7 @@ class _KeepSource(Preprocessor):
     """Keep the page's text on the Markdown instance, for ``session`` figures."""
 
     def run(self, lines: list[str]) -> list[str]:
-        self.md.crossentropy_page_source = "\n".join(lines)  # type: ignore[attr-defined]
+        self.md.crossentropy_page_source = "\n".join(lines)
         return lines
 
 

@@ -16,8 +16,8 @@ mode it emits::
 
 This extension registers a *postprocessor* that runs after the raw-HTML stash has
 been restored and replaces each of those elements by the MathML that
-``math_core`` produces (``display="block"`` for the ``div`` form). No JavaScript
-is needed in the browser.
+``math_core`` produces (``display="block"`` for the ``div`` form), with the TeX as
+its ``alttext``. No JavaScript is needed in the browser.
 
 A TeX error raises :class:`MathError` (an ``Exception``) naming the offending TeX,
 so ``mkdocs build`` stops instead of shipping a broken formula.
@@ -78,7 +78,11 @@ class MathMLPostprocessor(Postprocessor):
             mathml: str = self.converter.convert_with_local_state(tex.strip(), displaystyle=display)
         except math_core.LatexError as error:
             raise MathError(_describe(tex.strip(), error)) from None
-        return _SCRIPTED_SIZED_DELIMITER.sub(r"\1<mrow>\2</mrow>", mathml)
+        mathml = _SCRIPTED_SIZED_DELIMITER.sub(r"\1<mrow>\2</mrow>", mathml)
+        # The TeX source as the formula's text alternative (MathML's alttext), for
+        # assistive technology that does not read MathML itself.
+        alt = html.escape(" ".join(tex.split()), quote=True)
+        return f'<math alttext="{alt}"' + mathml.removeprefix("<math")
 
     def _inline(self, match: re.Match[str]) -> str:
         return self.convert(html.unescape(match.group("tex")), display=False)

@@ -39,6 +39,10 @@ _ADMONITION = re.compile(
     r'(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$'
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FOOTNOTE_DEFINITION = re.compile(
+    r"^\[\^[\w-]+\]:[ \t]*(?P<body>.*(?:\n(?:[ \t]{4}.*|[ \t]*(?=\n[ \t]{4})))*)", re.MULTILINE
+)
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^[\w-]+\]")
 _TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 
 
@@ -77,6 +81,10 @@ def _markdown(
     block quotes. ``quoted`` is the indentation of an admonition the stretch starts
     inside (after a fence in its body); returned for the next stretch."""
     text = _COMMENT.sub("", text)  # skip markers and other comments are not for readers
+    # Footnotes (the sources): definitions as a list, references dropped (Jupyter's
+    # Markdown has no footnotes).
+    text = _FOOTNOTE_DEFINITION.sub(lambda m: "- " + " ".join(m["body"].split()), text)
+    text = _FOOTNOTE_REFERENCE.sub("", text)
     text = _LINK.sub(
         lambda m: m["open"] + _absolute(m["target"], relative, site_url) + m["close"], text
     )

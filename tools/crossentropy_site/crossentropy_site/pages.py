@@ -374,11 +374,14 @@ class Page:
     def unbound_decimals(self) -> list[tuple[int, str]]:
         """(line, number) of each decimal number in the text that is neither bound
         nor declared."""
-        marked = {b.number_end for b in self.bindings} | {c.number_end for c in self.constants}
+        marks: list[Binding | Constant] = [*self.bindings, *self.constants]
+        marked = {mark.number_end for mark in marks}
+        braces = [(mark.number_end, mark.end) for mark in marks]  # {= ...}: code, not text
         return [
             (self.line(match.start()), match[0])
             for match in self._matches(DECIMAL)
             if match.end() not in marked
+            and not any(start <= match.start() < end for start, end in braces)
         ]
 
     def without_markup(self) -> str:

@@ -228,11 +228,11 @@ def _category_lines(name: str) -> list[str]:
 
 def _bar_chart(chart: Chart, ident: str, description: str) -> str:
     n = len(chart.series)
-    bar, gap = 12.0, 14.0
+    bar, gap = 14.0, 14.0
     group = n * bar + gap
     labels = [_category_lines(c) for c in chart.categories]
     left = 12 + max(_width(line) for lines in labels for line in lines)
-    right = 12 + _width("1000.0")
+    right = 12 + _width("1000")
     top = _title_height(chart) + 10
     plot_h = group * len(chart.categories)
     pw = WIDTH - left - right
@@ -283,7 +283,7 @@ def _bar_chart(chart: Chart, ident: str, description: str) -> str:
                 f'<rect class="{_css(k)}" x="{left}" y="{y:.1f}" width="{width:.1f}" '
                 f'height="{bar - 2:.1f}"><title>{html.escape(s.label)}: {value:.3g}</title></rect>'
             )
-            out.append(_text(left + width + 4, y + bar - 3, f"{value:.3g}", font_size="11"))
+            out.append(_text(left + width + 4, y + bar - 3, f"{value:.3g}"))
     out += _legend(chart, legend_top)
     out.append("</svg>")
     return "".join(out)
