@@ -11,8 +11,9 @@ sum short rows (alternatives the package does not use, for comparison), and the 
 loss, from class indices and from one-hot targets, from this package and, if
 installed, from ``jax.jit`` of optax. It prints a Markdown table of median
 microseconds per block (with the fastest and the slowest call) and nanoseconds per
-row; the Performance page quotes it. The exponential is one step here, as the package
-takes it (``exp_in_place``: a scale by log2(e), then ``exp2``).
+row, and writes the same to ``benchmarks/small_vocab.json`` (``--out DIR``), with the
+machine's description, which the Performance page reads. The exponential is one step
+here, as the package takes it (``exp_in_place``: a scale by log2(e), then ``exp2``).
 
 Everything runs on the calling thread, except the BLAS matrix-vector product, which
 OpenBLAS may spread over its own threads (the package does not use it for that
@@ -21,10 +22,13 @@ reason: its threads compete with the package's own).
 
 from __future__ import annotations
 
+import argparse
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-from run import time_calls  # benchmarks/run.py
+from run import machine, time_calls  # benchmarks/run.py
 
 import crossentropy as ce
 from crossentropy._engine import Rows
@@ -154,10 +158,14 @@ def steps() -> dict[str, Calls]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent)
+    args = parser.parse_args()
     previous = ce.set_num_threads(1)
     print(f"one block of {ROWS} x {CLASSES} float32; median of 3 rounds (and the range of calls)\n")
     print(f"| step | us per {ROWS} rows | fastest-slowest | ns per row |")
     print("|---|---|---|---|")
+    rows = []
     for group, calls in steps().items():
         print(f"| **{group}** | | | |")
         scale = ROWS / (2 * ROWS if group.startswith("whole") else ROWS)  # per block of ROWS
@@ -167,7 +175,21 @@ def main() -> int:
             )
             spread = f"{fastest:.0f}-{slowest:.0f}"
             print(f"| {name} | {median:.0f} | {spread} | {median * 1e3 / ROWS:.1f} |")
+            rows.append(
+                {
+                    "group": group,
+                    "step": name,
+                    "median_us": median,
+                    "fastest_us": fastest,
+                    "slowest_us": slowest,
+                    "ns_per_row": median * 1e3 / ROWS,
+                }
+            )
     ce.set_num_threads(previous)
+    description = {**machine(), "rows_per_block": ROWS, "classes": CLASSES}
+    path = args.out / "small_vocab.json"
+    path.write_text(json.dumps({"machine": description, "rows": rows}, indent=1) + "\n")
+    print(f"\nwrote {path}")
     return 0
 
 

@@ -7,9 +7,10 @@ A ``pymdownx.superfences`` custom fence::
     case: labels-mean
     ```
 
-becomes an HTML table: one row per shape and dtype, one column group per contender
-(median time in ms, and that time as a multiple of reading the logits once), plus
-the peak extra memory. The machine the numbers were measured on is stated under it.
+becomes an HTML table: one row per shape and dtype, one column per contender (median
+time in ms, the fastest and the slowest call, the median as a multiple of reading the
+logits once, and the peak extra memory). The machine the numbers were measured on
+is stated under it.
 Any problem raises ``SuperFencesException``, so the build fails loudly.
 """
 
@@ -24,10 +25,11 @@ from pymdownx.superfences import SuperFencesException
 from . import figures
 from .project import project
 
-__all__ = ["fence_format", "render_table"]
+__all__ = ["fence_format", "format_ms", "render_table"]
 
 _KEYS = {"data", "case"}
 _TIMES = "\N{MULTIPLICATION SIGN}"
+_DASH = "\N{EN DASH}"
 
 
 def _options(source: str) -> dict[str, str]:
@@ -42,6 +44,15 @@ def _options(source: str) -> dict[str, str]:
     if set(options) != _KEYS:
         raise ValueError("benchmark-table needs both 'data:' and 'case:'")
     return options
+
+
+def format_ms(value: float) -> str:
+    """A time in ms with three significant digits at most, never in exponent form."""
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
 
 
 def render_table(results: dict[str, Any], case: str) -> str:
@@ -60,9 +71,14 @@ def render_table(results: dict[str, Any], case: str) -> str:
             if r is None:
                 cells.append("<td>—</td>")
                 continue
+            spread = (
+                f"{format_ms(r['min_ms'])}{_DASH}{format_ms(r['max_ms'])}, "
+                if "min_ms" in r
+                else ""
+            )
             cells.append(
-                f'<td><span class="ce-ms">{r["median_ms"]:.1f} ms</span><br>'
-                f"<small>{_TIMES}{r['x_read_once']:.1f} read, "
+                f'<td><span class="ce-ms">{format_ms(r["median_ms"])} ms</span><br>'
+                f"<small>{spread}{_TIMES}{r['x_read_once']:.1f} read, "
                 f"{r['peak_extra_mib']:.0f} MiB</small></td>"
             )
         label = shape.replace("x", f" {_TIMES} ") + f" {dtype}"
@@ -70,8 +86,8 @@ def render_table(results: dict[str, Any], case: str) -> str:
     machine = results["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
     caption = (
-        f"Median time per call; {_TIMES}: multiple of the time to read the logits once; "
-        "MiB: peak extra memory."
+        f"Median time per call, with the fastest and the slowest call; {_TIMES}: the median "
+        "as a multiple of the time to read the logits once; MiB: peak extra memory."
     )
     # A plain <table>: Material styles it and wraps it in its scrolling container, as
     # it does every Markdown table. The machine is named under it, in the text.
