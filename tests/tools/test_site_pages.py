@@ -144,3 +144,9 @@ def test_skip_markers() -> None:
     """)
     skipped = [p.skipped.get(e.fence.start) for e in p.examples]
     assert skipped == ['"needs a GPU"', None, '"slow"', None]
+
+
+def test_numbers_inside_a_binding_are_its_code_not_its_text() -> None:
+    p = page("Its first value is 2.3026{= -np.log(0.1)}, the surprisal of 0.1{= q[0]}.\n")
+    assert [b.expr for b in p.bindings] == ["-np.log(0.1)", "q[0]"]
+    assert p.unbound_decimals() == []

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "CUSTOM_FENCES",
@@ -353,23 +354,19 @@ class Page:
         for start, end in self.text_spans:
             yield from pattern.finditer(self.text, start, end)
 
+    def _marked(self, pattern: re.Pattern[str], detail: str) -> Iterator[tuple[Any, ...]]:
+        """The fields of each ``number{...}`` mark of ``pattern``: its span, the end of
+        its number, the number, the ``detail`` group, and its line."""
+        for m in self._matches(pattern):
+            yield m.start(), m.end(), m.end("number"), m["number"], m[detail], self.line(m.start())
+
     @cached_property
     def bindings(self) -> list[Binding]:
-        return [
-            Binding(
-                m.start(), m.end(), m.end("number"), m["number"], m["expr"], self.line(m.start())
-            )
-            for m in self._matches(_BINDING)
-        ]
+        return [Binding(*fields) for fields in self._marked(_BINDING, "expr")]
 
     @cached_property
     def constants(self) -> list[Constant]:
-        return [
-            Constant(
-                m.start(), m.end(), m.end("number"), m["number"], m["reason"], self.line(m.start())
-            )
-            for m in self._matches(_CONSTANT)
-        ]
+        return [Constant(*fields) for fields in self._marked(_CONSTANT, "reason")]
 
     def unbound_decimals(self) -> list[tuple[int, str]]:
         """(line, number) of each decimal number in the text that is neither bound
