@@ -16,6 +16,7 @@ import nbformat
 import pytest
 from crossentropy_site.notebooks import download_name, page_url
 from crossentropy_site.pages import Page
+from crossentropy_site.session import normalise
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCS = REPO_ROOT / "docs"
@@ -62,13 +63,6 @@ def _notebook(site: Path, relative: str) -> tuple[str, dict[str, Any]]:
     return name, json.loads(base64.b64decode(data))
 
 
-def _lines(text: str) -> list[str]:
-    lines = [line.rstrip() for line in text.splitlines()]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
 def test_pages_without_code_have_no_notebook(site_builds: dict[str, Path]) -> None:
     site = site_builds["properdocs"]
     for md in sorted(DOCS.rglob("*.md")):
@@ -102,4 +96,4 @@ def test_notebook_reproduces_its_outputs(
     printed = json.loads(run.stdout)
     for index, (cell, actual) in enumerate(zip(code, printed, strict=True)):
         stored = "".join("".join(o.get("text", "")) for o in cell["outputs"])
-        assert _lines(actual) == _lines(stored), f"{name}, code cell {index}"
+        assert normalise(actual) == normalise(stored), f"{name}, code cell {index}"

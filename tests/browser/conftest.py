@@ -320,8 +320,8 @@ class Visits:
         self._reports: dict[str, PageReport] = {}
         self._status: dict[str, int] = {}
 
-    def new_context(self, **kwargs: Any) -> BrowserContext:
-        context = self.browser.new_context(viewport={"width": 1280, "height": 900}, **kwargs)
+    def new_context(self, *, width: int = 1280, **kwargs: Any) -> BrowserContext:
+        context = self.browser.new_context(viewport={"width": width, "height": 900}, **kwargs)
         context.set_default_timeout(10_000)
         return context
 

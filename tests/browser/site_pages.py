@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crossentropy_site.notebooks import page_url
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCS = REPO_ROOT / "docs"
 
 
 def page_path(source: Path) -> str:
     """Site path of a Markdown page (``use_directory_urls``): ``how-to/bits/``."""
-    relative = source.relative_to(DOCS).with_suffix("")
-    parts = relative.parts[:-1] if relative.name == "index" else relative.parts
-    return "".join(f"{part}/" for part in parts)
+    return page_url(source.relative_to(DOCS).as_posix())
 
 
 SOURCES: dict[str, Path] = {page_path(md): md for md in sorted(DOCS.rglob("*.md"))}

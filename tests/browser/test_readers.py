@@ -37,11 +37,7 @@ def _axe_source() -> str:
 
 
 def _open(visits: Visits, site: Site, path: str, *, width: int, scheme: str) -> Any:
-    context = visits.browser.new_context(
-        viewport={"width": width, "height": 900},
-        color_scheme=scheme,  # type: ignore[arg-type]
-    )
-    context.set_default_timeout(10_000)
+    context = visits.new_context(width=width, color_scheme=scheme)
     page = context.new_page()
     page.goto(site.url(path), wait_until="load")
     page.evaluate("() => document.fonts.ready")
@@ -208,7 +204,7 @@ def test_figures_and_formulas_have_text_alternatives(visits: Visits, site: Site,
 
 
 def test_reduced_motion_is_respected(visits: Visits, site: Site) -> None:
-    context = visits.browser.new_context(reduced_motion="reduce")
+    context = visits.new_context(reduced_motion="reduce")
     try:
         page = context.new_page()
         page.goto(site.url(""))

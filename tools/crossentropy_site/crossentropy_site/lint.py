@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pages import Example, Page
+from .pages import Example, Page, markdown_files
 
 __all__ = ["Module", "format_problems", "lint_problems", "main", "page_module"]
 
@@ -142,11 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("docs")])
     args = parser.parse_args(argv)
-    pages = [
-        page
-        for path in args.paths
-        for page in (sorted(path.rglob("*.md")) if path.is_dir() else [path])
-    ]
+    pages = markdown_files(args.paths)
     problems: list[str] = []
     for path in pages:
         page = Page.read(path)

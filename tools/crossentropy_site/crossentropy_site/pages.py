@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,6 +47,7 @@ __all__ = [
     "Page",
     "fence_language",
     "iter_fences",
+    "markdown_files",
 ]
 
 #: Fence languages that are collected and run.
@@ -84,6 +85,15 @@ def fence_language(info: str) -> str:
     if match is None:
         return ""
     return (match.group("braced") or match.group("bare")).lower()
+
+
+def markdown_files(paths: Iterable[Path]) -> list[Path]:
+    """The Markdown files among ``paths``: each folder's ``*.md`` files, sorted, and
+    each file as it is (the command-line arguments of the docs tools)."""
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob("*.md")) if path.is_dir() else [path])
+    return found
 
 
 def _line_of(text: str, offset: int) -> int:

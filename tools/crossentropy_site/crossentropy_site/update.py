@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .pages import Binding, Example, Page
+from .pages import Binding, Example, Page, markdown_files
 from .session import normalise, run_page
 
 __all__ = ["Update", "main", "update_page"]
@@ -74,19 +74,12 @@ def update_page(page: Page) -> Update:
     return result
 
 
-def _pages(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        found.extend(sorted(path.rglob("*.md")) if path.is_dir() else [path])
-    return found
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("docs")])
     args = parser.parse_args(argv)
     problems: list[str] = []
-    for path in _pages(args.paths):
+    for path in markdown_files(args.paths):
         update = update_page(Page.read(path))
         problems += update.problems
         if update.text != path.read_text(encoding="utf-8"):
