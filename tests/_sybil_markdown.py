@@ -31,6 +31,12 @@ Bound numbers
     stands in the page's session; it fails unless ``expr`` shows as ``0.80`` to the
     digits stated, naming the page, the line, the stated and the computed value.
 
+Display formulas
+    Every ``$$`` formula is an example of its own: each relation in it is evaluated
+    at random points of the site's notation (``crossentropy_site.formulas``) and
+    must hold, or the formula says why it is not checked (``% unchecked: reason``).
+    A failure names the page, the line, the formula's number and the relation.
+
 Skipping
     ``<!-- skip: next "reason" -->`` (and ``skip: start "reason"`` ...
     ``skip: end``) reports the next example(s) as SKIPPED with that reason. The
@@ -51,11 +57,14 @@ from pathlib import Path
 from typing import Any
 
 from crossentropy_site import bindings, session
+from crossentropy_site.equations import numbered
+from crossentropy_site.formulas import check_formula
 from crossentropy_site.pages import (
     OUTPUT_LANGUAGES,
     PYTHON_LANGUAGES,
     Binding,
     Fence,
+    Formula,
     Page,
     fence_language,
     iter_fences,
@@ -71,6 +80,7 @@ __all__ = [
     "OUTPUT_LANGUAGES",
     "PYTHON_LANGUAGES",
     "BoundNumber",
+    "CheckedFormula",
     "Fence",
     "MarkdownPythonParser",
     "PythonBlock",
@@ -106,6 +116,25 @@ class BoundNumber:
     """What a collected bound-number region holds (``Region.parsed``)."""
 
     binding: Binding
+
+
+@dataclass(frozen=True)
+class CheckedFormula:
+    """What a collected display-formula region holds (``Region.parsed``)."""
+
+    formula: Formula
+    number: int | None  # its equation number, if it is numbered
+
+
+def evaluate_formula(example: Example) -> str | None:
+    """Check every relation of one display formula at random points."""
+    checked: CheckedFormula = example.parsed
+    problems = check_formula(checked.formula.tex, salt=f"{example.path}:{checked.formula.line}")
+    if not problems:
+        return None
+    name = "formula" if checked.number is None else f"formula ({checked.number})"
+    where = f"{example.path}:{checked.formula.line}: {name}"
+    return "\n".join(f"{where}: {problem.message}" for problem in problems)
 
 
 class PythonBlockEvaluator:
@@ -177,6 +206,13 @@ class MarkdownPythonParser:
             yield Region(item.fence.start, item.end, block, evaluator)
         for binding in page.bindings:
             yield Region(binding.start, binding.end, BoundNumber(binding), evaluate_bound_number)
+        numbers = numbered(page)
+        for formula in page.formulas:
+            number = numbers.get(formula.label) if formula.label else None
+            # The region is the formula's first line: bound numbers inside it are
+            # regions of their own.
+            end = page.text.index("\n", formula.start)
+            yield Region(formula.start, end, CheckedFormula(formula, number), evaluate_formula)
 
 
 def _missing_reason(action: str) -> Any:

@@ -51,6 +51,11 @@ _SCRIPTED_SIZED_DELIMITER = re.compile(
 )
 
 
+#: What the alttext leaves out: comments (the formula checks' directives), and the
+#: equation environment, label and tag that number a formula.
+_READER_NOISE = re.compile(r"%[^\n]*|\\(?:begin|end)\{equation\}|\\label\{[^{}]*\}|\\tag\{[^{}]*\}")
+
+
 class MathError(Exception):
     """A formula could not be converted; the message contains the TeX."""
 
@@ -80,8 +85,9 @@ class MathMLPostprocessor(Postprocessor):
             raise MathError(_describe(tex.strip(), error)) from None
         mathml = _SCRIPTED_SIZED_DELIMITER.sub(r"\1<mrow>\2</mrow>", mathml)
         # The TeX source as the formula's text alternative (MathML's alttext), for
-        # assistive technology that does not read MathML itself.
-        alt = html.escape(" ".join(tex.split()), quote=True)
+        # assistive technology that does not read MathML itself: without the
+        # numbering's markup and the checks' comments.
+        alt = html.escape(" ".join(_READER_NOISE.sub(" ", tex).split()), quote=True)
         return f'<math alttext="{alt}"' + mathml.removeprefix("<math")
 
     def _inline(self, match: re.Match[str]) -> str:

@@ -29,7 +29,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 from .pages import CUSTOM_FENCES, Example, Fence, Page
-from .project import find_page, project
+from .project import current_page, find_page, project
 
 __all__ = ["NotebookExtension", "download_name", "makeExtension", "notebook", "page_url"]
 
@@ -264,7 +264,9 @@ class _DownloadLink(Preprocessor):
         text = "\n".join(lines)
         if site is None:
             return lines
-        path = find_page(site, text)
+        # Found by the equations extension, which runs first and sees the text as
+        # written; found by its text when that extension is not in use.
+        path = current_page(self.md, site) or find_page(site, text)
         if path is None:
             return lines
         page = Page(text, path)

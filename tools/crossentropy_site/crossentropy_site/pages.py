@@ -18,6 +18,12 @@ Examples
     If the next thing after it, blank lines aside, is a fence whose language is in
     :data:`OUTPUT_LANGUAGES`, that fence shows what the example prints.
 
+Display formulas
+    A line ``$$`` (possibly indented or quoted) outside fences, up to the next such
+    line with the same prefix. Its TeX may carry ``\\label{name}`` (the formula is
+    numbered; ``\\eqref{name}`` in the text refers to it) and directives for the
+    formula checks as TeX comments (``% check: ...``, ``% unchecked: reason``).
+
 Bound numbers
     ``0.80{= h}`` in the text of a page states a number and binds it to a Python
     expression, evaluated in the page's session where it stands (after the code above
@@ -44,6 +50,7 @@ __all__ = [
     "Constant",
     "Example",
     "Fence",
+    "Formula",
     "Page",
     "fence_language",
     "iter_fences",
@@ -240,6 +247,33 @@ class Constant:
     line: int
 
 
+_DISPLAY = re.compile(r"^(?P<prefix>[ \t>]*)\$\$[ \t]*$", re.MULTILINE)
+_LABEL = re.compile(r"\\label\{(?P<name>[^{}]+)\}")
+
+
+def _without_marks(text: str) -> str:
+    """``text`` with bound and declared numbers reduced to the numbers."""
+    text = _BINDING.sub(lambda m: m["number"], text)
+    return _CONSTANT.sub(lambda m: m["number"], text)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A display formula (``$$`` ... ``$$``) of a page."""
+
+    start: int  # start of the opening ``$$`` line
+    end: int  # end of the closing ``$$`` line
+    line: int  # 1-based line of the opening ``$$``
+    prefix: str  # indentation or quote marks of the ``$$`` lines
+    source: str  # the TeX as written (prefix removed), bound numbers included
+    label: str | None  # ``\\label{name}``, if the formula is numbered
+
+    @property
+    def tex(self) -> str:
+        """The TeX with bound numbers as the numbers they state."""
+        return _without_marks(self.source)
+
+
 def _caption_spans(text: str, fence: Fence) -> Iterator[tuple[int, int]]:
     """Spans of the ``caption:`` values of a figure or table fence (prose)."""
     body = text[fence.content_start : fence.content_end]
@@ -278,6 +312,41 @@ class Page:
     @cached_property
     def fences(self) -> list[Fence]:
         return list(iter_fences(self.text))
+
+    @cached_property
+    def formulas(self) -> list[Formula]:
+        """The page's display formulas, in order (none inside fences)."""
+        fenced = [(fence.start, fence.end) for fence in self.fences]
+        found: list[Formula] = []
+        opening: re.Match[str] | None = None
+        for match in _DISPLAY.finditer(self.text):
+            if any(start <= match.start() < end for start, end in fenced):
+                continue
+            if opening is None:
+                opening = match
+                continue
+            if match["prefix"].rstrip() != opening["prefix"].rstrip():
+                continue
+            width = len(opening["prefix"])
+            body = self.text[opening.end() + 1 : match.start()]
+            source = "".join(line[width:] for line in body.splitlines(keepends=True))
+            labels = _LABEL.findall(source)
+            if len(labels) > 1:
+                raise ValueError(
+                    f"{self.path}:{self.line(opening.start())}: one \\label per formula"
+                )
+            found.append(
+                Formula(
+                    start=opening.start(),
+                    end=match.end(),
+                    line=self.line(opening.start()),
+                    prefix=opening["prefix"],
+                    source=source.rstrip("\n"),
+                    label=labels[0] if labels else None,
+                )
+            )
+            opening = None
+        return found
 
     @cached_property
     def examples(self) -> list[Example]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Project", "find_page", "project"]
+__all__ = ["Project", "current_page", "find_page", "project"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +114,20 @@ def find_page(site: Project, source: str) -> Path | None:
     if site.page is not None:
         return site.page
     return _pages_by_text(site.docs_dir).get(_normalised(source))
+
+
+#: The attribute of a ``Markdown`` instance that holds the page it is converting.
+_PAGE_ATTRIBUTE = "crossentropy_site_page"
+
+
+def current_page(md: Any, site: Project | None, source: str | None = None) -> Path | None:
+    """The page ``md`` is converting. The first of the site's preprocessors passes
+    the page's text as written (``source``): the page is found (:func:`find_page`)
+    and remembered on ``md`` for the extensions that run after it, which see a text
+    already changed and pass no ``source``."""
+    if source is not None:
+        path = None if site is None else find_page(site, source)
+        setattr(md, _PAGE_ATTRIBUTE, path)
+        return path
+    remembered: Path | None = getattr(md, _PAGE_ATTRIBUTE, None)
+    return remembered

@@ -1,0 +1,472 @@
+r"""The site's notation as values: one random "world" in which every symbol of the
+notation page has a value, computed by the package where the package computes it.
+
+A world draws its sizes (``K`` classes, ``n`` samples, ``d`` input features) and its
+free quantities (inputs ``X``, weights ``W`` and ``b``, targets ``y``, teacher logits
+``v``, the temperature ``T`` ...) at random; everything else follows from them as the
+notation page defines it: ``z = X W + b``, ``\hat y = \operatorname{softmax}(z)``
+(:func:`crossentropy.softmax`), ``L_i`` the cross-entropy of sample ``i``
+(:func:`crossentropy.cross_entropy`), ``J`` their mean, and so on. A formula is
+checked by evaluating both of its sides in several such worlds.
+
+Symbols without a sample index mean the first sample: ``y`` is ``y_1``, ``L`` is
+``L_1``. Letters that index have types: ``c`` and ``k`` run over classes, ``i`` over
+samples, ``j`` over input features; the true class ``t`` (``t_i``) is a class.
+
+Two families of worlds: the categorical one (the default) and the binary one, for
+formulas about one positive-class probability ``\hat p = \sigma(z)`` with a scalar
+logit ``z`` and a label ``y \in [0, 1]`` (chosen when a formula mentions ``\hat p``,
+``\sigma`` or ``\omega``, or with ``% check: binary``).
+
+A derivative perturbs one entry of a quantity and recomputes what depends on it
+(:meth:`World.perturbed`): ``\partial J / \partial W_{jc}`` moves ``W_{jc}``, and
+``z``, ``\hat y``, ``L`` and ``J`` follow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["FUNCTIONS", "INDEX_TYPES", "SYMBOLS", "Settings", "Symbol", "World", "vocabulary"]
+
+Array = NDArray[np.float64]
+Value = Any  # float or ndarray
+
+
+class EvaluationError(ValueError):
+    """A formula asks for something the world cannot give (a wrong index, a symbol
+    outside the notation)."""
+
+
+#: What each index letter runs over.
+INDEX_TYPES = {"c": "class", "k": "class", "i": "sample", "j": "feature"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a formula's ``% check:`` line asks of its worlds."""
+
+    family: str = "categorical"  # or "binary"
+    one_hot: bool = False  # targets are one-hot (binary: labels are 0 or 1)
+    pinned: dict[str, float] = field(default_factory=dict)  # T = 100, K = 2, ...
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A symbol of the notation: its axes (``sample``, ``class``, ``feature``; empty
+    for a scalar), and how a world gets its value (from the world)."""
+
+    meaning: str
+    axes: tuple[str, ...]
+    compute: Callable[[World], Value]
+    code: str = ""  # the package call behind it, for readers
+    families: tuple[str, ...] = ("categorical", "binary")
+    matrix: bool = False  # written without a sample index, it is the whole batch
+
+
+def _ce() -> Any:
+    import crossentropy
+
+    return crossentropy
+
+
+def _dirichlet(world: World, shape: tuple[int, ...]) -> Value:
+    draws = world.rng.gamma(1.0, size=shape) + 0.05
+    return draws / draws.sum(axis=-1, keepdims=True)
+
+
+def _target(world: World) -> Value:
+    if world.settings.family == "binary":
+        if world.settings.one_hot:
+            return world.rng.integers(0, 2, size=world.n).astype(np.float64)
+        return world.rng.uniform(0.02, 0.98, size=world.n)
+    if world.settings.one_hot:
+        return np.eye(world.K)[world.value("t") - 1]
+    return _dirichlet(world, (world.n, world.K))
+
+
+def _classes(world: World) -> Any:
+    if not world.settings.one_hot:
+        raise EvaluationError(
+            "t, the true class, exists only for one-hot targets: add '% check: y one-hot'"
+        )
+    # Every class occurs once the batch is large enough (a count N_c of 0 would put
+    # a maximum-likelihood estimate on the boundary).
+    classes = world.rng.integers(1, world.K + 1, size=world.n)
+    if world.n >= world.K:
+        classes[: world.K] = np.arange(1, world.K + 1)
+        world.rng.shuffle(classes)
+    return classes
+
+
+def _logits(world: World) -> Value:
+    if world.settings.family == "binary":
+        return world.rng.normal(0.0, 2.5, size=world.n)
+    return world.value("X") @ world.value("W") + world.value("b")
+
+
+def _loss(world: World) -> Value:
+    """The per-sample cross-entropy, by the package. A derivative with respect to the
+    predicted probabilities treats each of them as a free variable (as
+    ``cross_entropy_gradient`` does for probabilities): the loss is then
+    ``-sum_c y_c log yhat_c`` of the moved probabilities, which no longer sum to 1."""
+    ce = _ce()
+    if world.is_shifted("hat y"):
+        y, yhat = world.value("y"), world.value("hat y")
+        return np.asarray(-np.sum(y * np.log(yhat), axis=-1), dtype=np.float64)
+    if world.is_shifted("hat p"):
+        y, p = world.value("y"), world.value("hat p")
+        return np.asarray(-(y * np.log(p) + (1 - y) * np.log1p(-p)), dtype=np.float64)
+    if world.settings.family == "binary":
+        return np.asarray(
+            ce.binary_cross_entropy(
+                world.value("z"), world.value("y"), from_logits=True, reduction="none"
+            ),
+            dtype=np.float64,
+        )
+    return np.asarray(
+        ce.cross_entropy(world.value("z"), world.value("y"), from_logits=True, reduction="none"),
+        dtype=np.float64,
+    )
+
+
+def _scalar(low: float, high: float) -> Callable[[World], float]:
+    return lambda w: float(w.rng.uniform(low, high))
+
+
+def _smoothed(world: World) -> Value:
+    """``(1 - eps) y + eps / K``: for a binary label, the second entry of the smoothed
+    two-class target, ``(1 - eps) y + eps / 2``."""
+    eps, y = world.value("varepsilon"), world.value("y")
+    classes = 2 if world.settings.family == "binary" else world.K
+    return (1 - eps) * y + eps / classes
+
+
+def _distillation_soft(world: World) -> Value:
+    ce, t = _ce(), world.value("T")
+    teacher = ce.softmax(world.value("v") / t)
+    soft = ce.cross_entropy(world.value("z") / t, teacher, from_logits=True, reduction="none")
+    return t**2 * np.asarray(soft, dtype=np.float64)
+
+
+def _distillation(world: World) -> Value:
+    alpha = world.value("alpha")
+    return alpha * world.value("L") + (1 - alpha) * world.value("L_soft")
+
+
+SYMBOLS: dict[str, Symbol] = {
+    "K": Symbol("number of classes", (), lambda w: float(w.K)),
+    "n": Symbol("number of samples", (), lambda w: float(w.n)),
+    "d": Symbol("number of input features", (), lambda w: float(w.d), families=("categorical",)),
+    "X": Symbol(
+        "inputs, one row per sample",
+        ("sample", "feature"),
+        lambda w: w.rng.normal(0.0, 1.0, size=(w.n, w.d)),
+        matrix=True,
+        families=("categorical",),
+    ),
+    "x": Symbol(
+        "input of one sample",
+        ("sample", "feature"),
+        lambda w: w.value("X"),
+        families=("categorical",),
+    ),
+    "W": Symbol(
+        "weights of a linear model",
+        ("feature", "class"),
+        lambda w: w.rng.normal(0.0, 1.0, size=(w.d, w.K)),
+        matrix=True,
+        families=("categorical",),
+    ),
+    "b": Symbol(
+        "biases of a linear model",
+        ("class",),
+        lambda w: w.rng.normal(0.0, 0.5, size=w.K),
+        families=("categorical",),
+    ),
+    "z": Symbol("logits", ("sample", "class"), _logits, "X @ W + b"),
+    "v": Symbol(
+        "a teacher's logits",
+        ("sample", "class"),
+        lambda w: w.rng.normal(0.0, 2.0, size=(w.n, w.K)),
+        families=("categorical",),
+    ),
+    "hat y": Symbol(
+        "predicted distribution",
+        ("sample", "class"),
+        lambda w: np.asarray(_ce().softmax(w.value("z")), dtype=np.float64),
+        "crossentropy.softmax(z)",
+        families=("categorical",),
+    ),
+    "hat Y": Symbol(
+        "predicted distributions, one row per sample",
+        ("sample", "class"),
+        lambda w: w.value("hat y"),
+        matrix=True,
+        families=("categorical",),
+    ),
+    "y": Symbol("target distribution (binary: the label)", ("sample", "class"), _target),
+    "Y": Symbol(
+        "targets, one row per sample",
+        ("sample", "class"),
+        lambda w: w.value("y"),
+        matrix=True,
+        families=("categorical",),
+    ),
+    "t": Symbol("true class", ("sample",), _classes, families=("categorical",)),
+    "y'": Symbol("smoothed target", ("sample", "class"), _smoothed),
+    "varepsilon": Symbol("label smoothing", (), _scalar(0.05, 0.95)),
+    "T": Symbol("temperature", (), _scalar(0.5, 5.0), families=("categorical",)),
+    "alpha": Symbol(
+        "weight of the hard-label loss in distillation",
+        (),
+        _scalar(0.05, 0.95),
+        families=("categorical",),
+    ),
+    "w": Symbol(
+        "class weights",
+        ("class",),
+        lambda w: w.rng.uniform(0.2, 3.0, size=w.K),
+        families=("categorical",),
+    ),
+    "s": Symbol("sample weights", ("sample",), lambda w: w.rng.uniform(0.2, 3.0, size=w.n)),
+    "omega": Symbol("positive-class weight", (), _scalar(0.2, 3.0), families=("binary",)),
+    "L": Symbol(
+        "loss of one sample",
+        ("sample",),
+        _loss,
+        "crossentropy.cross_entropy(z, y, from_logits=True, reduction='none')",
+    ),
+    "J": Symbol(
+        "cost: mean loss",
+        (),
+        lambda w: float(np.mean(w.value("L"))),
+        "crossentropy.cross_entropy(z, y, from_logits=True)",
+    ),
+    "L_soft": Symbol(
+        "distillation's soft-target loss",
+        ("sample",),
+        _distillation_soft,
+        families=("categorical",),
+    ),
+    "L_KD": Symbol("distillation loss", ("sample",), _distillation, families=("categorical",)),
+    "p": Symbol(
+        "true distribution", ("class",), lambda w: _dirichlet(w, (w.K,)), families=("categorical",)
+    ),
+    "q": Symbol(
+        "predicted (model) distribution",
+        ("class",),
+        lambda w: _dirichlet(w, (w.K,)),
+        families=("categorical",),
+    ),
+    "u": Symbol(
+        "uniform distribution",
+        ("class",),
+        lambda w: np.full(w.K, 1.0 / w.K),
+        families=("categorical",),
+    ),
+    "S": Symbol(
+        "sum of exponentials",
+        (),
+        lambda w: float(np.sum(np.exp(w.value("z")[0]))),
+        families=("categorical",),
+    ),
+    "m": Symbol(
+        "a shift of the logits",
+        (),
+        lambda w: float(np.max(w.value("z")[0])),
+        families=("categorical",),
+    ),
+    "h": Symbol("finite-difference step", (), lambda w: 1e-4),
+    "hat p": Symbol(
+        "predicted probability of the positive class",
+        ("sample",),
+        lambda w: 1.0 / (1.0 + np.exp(-w.value("z"))),
+        families=("binary",),
+    ),
+    "L_sq": Symbol(
+        "squared error",
+        ("sample",),
+        lambda w: (w.value("hat p") - w.value("y")) ** 2,
+        families=("binary",),
+    ),
+    "L_ce": Symbol(
+        "binary cross-entropy", ("sample",), lambda w: w.value("L"), families=("binary",)
+    ),
+    "Lik": Symbol(
+        "likelihood",
+        (),
+        lambda w: float(np.prod(_true_class_probabilities(w))),
+        families=("categorical",),
+    ),
+}
+
+
+def _true_class_probabilities(world: World) -> Value:
+    t = world.value("t")
+    return np.asarray(world.value("hat y")[np.arange(world.n), t - 1])
+
+
+def _entropy(*args: Value, base: float | None = None) -> Value:
+    ce = _ce()
+    if len(args) == 1:
+        return float(ce.entropy(args[0], base=base))
+    if len(args) == 2:
+        return float(ce.cross_entropy(args[1], args[0], base=base))
+    raise EvaluationError("H takes one distribution (entropy) or two (cross-entropy)")
+
+
+def _divergence(*args: Value) -> Value:
+    if len(args) != 2:
+        raise EvaluationError("D_KL takes two distributions")
+    return float(_ce().kl_divergence(args[1], args[0]))
+
+
+def _sigmoid(x: Value) -> Value:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+#: Functions by name: each takes evaluated arguments and the world.
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    "H": lambda world, *a: _entropy(*a),
+    "H_2": lambda world, *a: _entropy(*a, base=2),
+    "D_KL": lambda world, *a: _divergence(*a),
+    "softmax": lambda world, z: np.asarray(_ce().softmax(z), dtype=np.float64),
+    "LSE": lambda world, z: float(_ce().logsumexp(z)),
+    "logsumexp": lambda world, z: float(_ce().logsumexp(z)),
+    "softplus": lambda world, x: np.logaddexp(0.0, x),
+    "sigma": lambda world, x: _sigmoid(x),
+    "sigma'": lambda world, x: _sigmoid(x) * (1 - _sigmoid(x)),
+    "log1p": lambda world, x: np.log1p(x),
+    "diag": lambda world, v: np.diag(v),
+    "I": lambda world, c: -math.log(world.value("p")[_class(world, c)]),
+    "L": lambda world, *a: _loss_of(world, *a),
+}
+
+
+def _class(world: World, c: Value) -> int:
+    index = int(c)
+    if index != c or not 1 <= index <= world.K:
+        raise EvaluationError(f"class {c!r} is not one of 1, ..., {world.K}")
+    return index - 1
+
+
+def _loss_of(world: World, *args: Value) -> Value:
+    ce = _ce()
+    if len(args) == 2:  # L(\hat y, y): the prediction first, as the package takes it
+        return float(ce.cross_entropy(args[0], args[1]))
+    if len(args) == 1:  # L(z'): the loss of other logits against the same target
+        return float(ce.cross_entropy(args[0], world.value("y")[0], from_logits=True))
+    raise EvaluationError("L takes (prediction, target) or logits")
+
+
+#: Subscripts that are part of a name, not an index.
+NAMED_SUBSCRIPTS = {
+    ("H", "2"): "H_2",
+    ("D", "KL"): "D_KL",
+    ("L", "sq"): "L_sq",
+    ("L", "ce"): "L_ce",
+    ("L", "soft"): "L_soft",
+    ("L", "KD"): "L_KD",
+}
+
+UNITS = {"nat": 1.0, "nats": 1.0, "bit": math.log(2), "bits": math.log(2)}
+
+
+class _Vocabulary:
+    def is_function(self, name: str) -> bool:
+        return name in FUNCTIONS
+
+    def named_subscript(self, name: str, subscript: str) -> str | None:
+        return NAMED_SUBSCRIPTS.get((name, subscript.strip()))
+
+
+vocabulary = _Vocabulary()
+
+
+class World:
+    """One random draw of every quantity of the notation (see the module docstring)."""
+
+    settings: Settings
+    K: int
+    n: int
+    d: int
+    rng: np.random.Generator
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        settings: Settings,
+        *,
+        sizes: tuple[int, int, int] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._seed = int(rng.integers(2**63))
+        pinned = settings.pinned
+        k, n, d = sizes or (
+            int(rng.integers(2, 7)),
+            int(rng.integers(2, 5)),
+            int(rng.integers(2, 4)),
+        )
+        self.K = int(pinned.get("K", k))
+        self.n = int(pinned.get("n", n))
+        self.d = int(pinned.get("d", d))
+        self._values: dict[str, Value] = {}
+        self._shifts: tuple[tuple[str, tuple[int, ...], float], ...] = ()
+        self.rng = np.random.default_rng(self._seed)
+
+    def describe(self) -> str:
+        return f"K={self.K}, n={self.n}" + (
+            f", d={self.d}" if self.settings.family != "binary" else ""
+        )
+
+    def value(self, name: str) -> Value:
+        """The whole value of a symbol (every sample), drawn or computed once."""
+        if name not in self._values:
+            if name in self.settings.pinned:
+                value: Value = float(self.settings.pinned[name])
+            else:
+                symbol = SYMBOLS.get(name)
+                if symbol is None:
+                    raise EvaluationError(f"{name} is not in the notation")
+                if self.settings.family not in symbol.families:
+                    raise EvaluationError(f"{name} is not part of {self.settings.family} formulas")
+                # Each symbol draws from its own stream: the same world whatever
+                # order the formula asks for its symbols in.
+                saved = self.rng
+                self.rng = np.random.default_rng([self._seed, _stable_hash(name)])
+                try:
+                    value = symbol.compute(self)
+                finally:
+                    self.rng = saved
+            for shifted, position, step in self._shifts:
+                if shifted == name:
+                    value = np.array(value, dtype=np.float64, copy=True)
+                    value[position] += step
+            self._values[name] = value
+        return self._values[name]
+
+    def perturbed(self, name: str, position: tuple[int, ...], step: float) -> World:
+        """This world with ``step`` added to entry ``position`` of ``name``, and
+        everything computed from it recomputed."""
+        other = World.__new__(World)
+        other.settings, other._seed = self.settings, self._seed
+        other.K, other.n, other.d = self.K, self.n, self.d
+        other.rng = np.random.default_rng(self._seed)
+        other._values = {}
+        other._shifts = (*self._shifts, (name, position, step))
+        return other
+
+    def is_shifted(self, name: str) -> bool:
+        """Whether a derivative has moved ``name`` itself in this world."""
+        return any(shifted == name for shifted, _, _ in self._shifts)
+
+
+def _stable_hash(name: str) -> int:
+    return sum((i + 1) * ord(ch) for i, ch in enumerate(name))
