@@ -81,7 +81,7 @@ def test_checked_formulas_get_a_note_and_unchecked_ones_do_not() -> None:
         "explanation/entropy.md",
         {},
     )
-    assert text.count('??? formula-check "Checked"') == 1
+    assert text.count('??? formula-check "checked"') == 1
     assert "(notation.md#how-the-formulas-are-checked)" in text
 
 

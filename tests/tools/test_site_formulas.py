@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from crossentropy_site.formulas import check_formula, directives_of
-from crossentropy_site.formulas.tex import Call, Op, Reduce, Sym, TexError, parse_formula
+from crossentropy_site.formulas.tex import Call, Index, Op, Reduce, Sym, TexError, parse_formula
 from crossentropy_site.formulas.world import vocabulary
 
 TRUE = {
@@ -23,9 +23,9 @@ TRUE = {
     ),
     "bits": r"H_2(p, q) = \frac{H(p, q)}{\ln 2}",
     "log-softmax": (
-        r"\log \hat y_c = z_c - \log \sum_{k=1}^{K} e^{z_k} = z_c - \operatorname{LSE}(z)"
+        r"\log \hat y_c = z_c - \log \sum_{k=1}^{K} e^{z_k} = z_c - \operatorname{logsumexp}(z)"
     ),
-    "the shift of log-sum-exp": r"\operatorname{LSE}(z) = m + \log \sum_{k=1}^{K} e^{z_k - m}",
+    "the shift of log-sum-exp": r"\operatorname{logsumexp}(z) = m + \log \sum_{k=1}^{K} e^{z_k - m}",
     "gradient": r"\frac{\partial L}{\partial z_c} = \hat y_c - y_c",
     "gradient, vector form": r"\frac{\partial L}{\partial z} = \operatorname{softmax}(z) - y",
     "Jacobian entries": (
@@ -46,9 +46,25 @@ TRUE = {
     "binary softmax": r"\operatorname{softmax}\bigl((0, z)\bigr)_2 = \sigma(z)",
     "aligned, with a continued row": (
         "\\begin{aligned}\nL &= -\\sum_{c=1}^{K} y_c \\log \\hat y_c \\\\\n"
-        "  &= \\operatorname{LSE}(z) - \\sum_{c=1}^{K} y_c z_c .\n\\end{aligned}"
+        "  &= \\operatorname{logsumexp}(z) - \\sum_{c=1}^{K} y_c z_c .\n\\end{aligned}"
     ),
     "units": r"1 \text{ nat} = \frac{1}{\ln 2} \text{ bits}",
+    "the likelihood": (
+        r"\log \operatorname{Lik}(\theta) = \sum_{i=1}^{n} \log \hat y_{i,t_i}(\theta)"
+        "\n% check: y one-hot"
+    ),
+    "the cost as an expectation over the data": (
+        r"J(\theta) = \mathbb{E}_{(x, t) \sim \tilde p}\bigl[-\log \hat y_t(x; \theta)\bigr]"
+        "\n% check: y one-hot"
+    ),
+    "conditional entropy plus the expected divergence": (
+        r"J(\theta) = H(t \mid x) + \mathbb{E}_{x \sim \tilde p}\bigl["
+        r"D_{\mathrm{KL}}\bigl(\tilde p(\cdot \mid x) \parallel \hat y(x; \theta)\bigr)\bigr]"
+        "\n% check: y one-hot, inputs repeat, n = 8"
+    ),
+    "the maximum-likelihood estimate": (
+        r"q^\star_c = \frac{N_c}{n}" "\n% check: y one-hot, n = 12, rtol = 1e-5"
+    ),
     "the second derivative": (
         r"\frac{\partial}{\partial z_k} \frac{\partial L}{\partial z_c}"
         r" = \hat y_c (\delta_{ck} - \hat y_k)"
@@ -118,13 +134,20 @@ def test_log_takes_the_factor_or_the_big_operator_after_it() -> None:
     assert isinstance(total.right.args[0], Reduce)
 
 
-def test_functions_apply_and_dependences_drop() -> None:
+def test_functions_apply_and_model_quantities_take_their_parameters() -> None:
     (statement,) = parse_formula(r"J(\theta) = \sigma(z) \hat y_c(x; \theta)", vocabulary)
-    assert statement.chain.operands[0] == Sym("J")
+    assert statement.chain.operands[0] == Call("J", (Sym("theta"),))
     product = statement.chain.operands[1]
     assert isinstance(product, Op)
     assert isinstance(product.left, Call)
-    assert product.right == Sym("hat y", (Sym("c"),))
+    assert product.right == Index(Call("hat y", (Sym("x"), Sym("theta")), ";"), (Sym("c"),))
+
+
+def test_a_parenthesis_after_a_quantity_is_a_product_without_parameters() -> None:
+    (statement,) = parse_formula(r"a = \hat y_c \,(\delta_{ck} - \hat y_k)", vocabulary)
+    product = statement.chain.operands[1]
+    assert isinstance(product, Op)
+    assert product.op == "*"
 
 
 def test_two_letter_subscripts_are_two_indices_and_names_stay_names() -> None:

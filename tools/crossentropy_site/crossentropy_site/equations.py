@@ -136,7 +136,7 @@ def _rewrite_formula(formula: Formula, number: int, note: str | None) -> list[st
     lines.append(f"{prefix}$$")
     if note:
         pad = re.sub(r"[^\s>]", " ", prefix)
-        lines.extend(["", f'{pad}??? formula-check "Checked"'])
+        lines.extend(["", f'{pad}??? formula-check "checked"'])
         lines.extend(f"{pad}    {line}" for line in note.split("\n"))
     return lines
 

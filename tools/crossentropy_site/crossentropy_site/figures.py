@@ -115,20 +115,25 @@ def _array(values: ArrayLike) -> FloatArray:
     return np.asarray(values, dtype=np.float64)
 
 
+#: ŷ₁ and p₂, as the charts write them.
+Y1 = "\N{LATIN SMALL LETTER Y WITH CIRCUMFLEX}\N{SUBSCRIPT ONE}"
+P2 = "p\N{SUBSCRIPT TWO}"
+
+
 def figure_neg_log(options: Options, context: FigureContext) -> Chart:
-    """(a) The surprisal -log p of an event of probability p, in nats and bits."""
+    """(a) The surprisal -log p_c of an outcome of probability p_c, in nats and bits."""
     ce = _ce()
     p = np.linspace(0.005, 1.0, 300)
     ones = np.ones_like(p)
     nats = _array(ce.binary_cross_entropy(p, ones, reduction="none"))
     bits = _array(ce.binary_cross_entropy(p, ones, reduction="none", base=2))
     return Chart(
-        title="Surprisal of an event of probability p",
-        x_label="probability p given to what happened",
-        y_label=f"{MINUS}log p",
+        title="Surprisal of an outcome",
+        x_label="the probability of the outcome that happened",
+        y_label="surprisal",
         series=[
-            Series(f"{MINUS}ln p (nats)", nats, p),
-            Series(f"{MINUS}log\N{SUBSCRIPT TWO} p (bits)", bits, p),
+            Series(f"{MINUS}ln(probability), nats", nats, p),
+            Series(f"{MINUS}log\N{SUBSCRIPT TWO}(probability), bits", bits, p),
         ],
         x_range=(0.0, 1.0),
         y_range=(0.0, 6.0),
@@ -136,13 +141,13 @@ def figure_neg_log(options: Options, context: FigureContext) -> Chart:
 
 
 def figure_loss_vs_true_class(options: Options, context: FigureContext) -> Chart:
-    """(b) Cross-entropy of the prediction [a, (1-a)/2, (1-a)/2] against a."""
+    """(b) Cross-entropy of the prediction (y1, (1-y1)/2, (1-y1)/2) against its first entry."""
     ce = _ce()
     t = np.linspace(0.005, 0.995, 300)
     predicted = np.stack([t, (1 - t) / 2, (1 - t) / 2], axis=-1)
     targets = {
-        "target: class 0": [1.0, 0.0, 0.0],
-        "target: class 1": [0.0, 1.0, 0.0],
+        "one-hot target e\N{SUBSCRIPT ONE} (t = 1)": [1.0, 0.0, 0.0],
+        "one-hot target e\N{SUBSCRIPT TWO} (t = 2)": [0.0, 1.0, 0.0],
         "soft target (0.7, 0.2, 0.1)": [0.7, 0.2, 0.1],
     }
     series = [
@@ -160,8 +165,8 @@ def figure_loss_vs_true_class(options: Options, context: FigureContext) -> Chart
         for label, target in targets.items()
     ]
     return Chart(
-        title=f"Loss of the prediction (a, (1 {MINUS} a)/2, (1 {MINUS} a)/2)",
-        x_label="a, the probability predicted for class 0",
+        title=f"Loss of the prediction ({Y1}, (1 {MINUS} {Y1})/2, (1 {MINUS} {Y1})/2)",
+        x_label=f"{Y1}, the probability predicted for class 1",
         y_label="cross-entropy (nats)",
         series=series,
         x_range=(0.0, 1.0),
@@ -170,15 +175,15 @@ def figure_loss_vs_true_class(options: Options, context: FigureContext) -> Chart
 
 
 def figure_binary_entropy(options: Options, context: FigureContext) -> Chart:
-    """(c) Entropy H(p) of the two-class distribution [p, 1 - p], in bits."""
+    """(c) The binary entropy H_b(p2) = H((1 - p2, p2)), in bits."""
     ce = _ce()
     p = np.linspace(0.0, 1.0, 201)
-    h = _array(ce.entropy(np.stack([p, 1 - p], axis=-1), base=2))
+    h = _array(ce.entropy(np.stack([1 - p, p], axis=-1), base=2))
     return Chart(
-        title="Entropy of a two-class distribution",
-        x_label="p, the probability of the first class",
-        y_label="H(p) (bits)",
-        series=[Series(f"H(p, 1 {MINUS} p)", h, p)],
+        title=f"Entropy of a two-class distribution (1 {MINUS} {P2}, {P2})",
+        x_label=f"{P2}, the probability of the second class",
+        y_label="entropy (bits)",
+        series=[Series(f"entropy of (1 {MINUS} {P2}, {P2})", h, p)],
         x_range=(0.0, 1.0),
         y_range=(0.0, 1.0),
     )

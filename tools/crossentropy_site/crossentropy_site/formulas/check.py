@@ -54,7 +54,7 @@ class Directives:
 def directives_of(tex: str) -> Directives:
     """Read the ``% check:`` and ``% unchecked:`` lines of a formula."""
     unchecked: str | None = None
-    family, one_hot = "", False
+    family, one_hot, repeated = "", False, False
     pinned: dict[str, float] = {}
     rtol = atol = None
     for match in _DIRECTIVE.finditer(tex):
@@ -69,6 +69,8 @@ def directives_of(tex: str) -> Directives:
                 family = item
             elif item in ("y one-hot", "y hard"):
                 one_hot = True
+            elif item == "inputs repeat":
+                repeated = True
             elif "=" in item:
                 name, _, value = (part.strip() for part in item.partition("="))
                 name = name.lstrip("\\")
@@ -82,7 +84,7 @@ def directives_of(tex: str) -> Directives:
                 raise TexError(f"unknown check setting {item!r}")
     if not family:
         family = "binary" if any(mark in tex for mark in _BINARY_MARKS) else "categorical"
-    settings = Settings(family=family, one_hot=one_hot, pinned=pinned)
+    settings = Settings(family=family, one_hot=one_hot, repeated_inputs=repeated, pinned=pinned)
     return Directives(unchecked, settings, rtol, atol)
 
 

@@ -37,7 +37,17 @@ from .tex import (
     Underbraced,
     Unit,
 )
-from .world import FUNCTIONS, INDEX_TYPES, SYMBOLS, UNITS, EvaluationError, World
+from .world import (
+    FUNCTIONS,
+    INDEX_TYPES,
+    SYMBOLS,
+    THETA,
+    UNITS,
+    WHOLE,
+    Args,
+    EvaluationError,
+    World,
+)
 
 __all__ = ["ClaimError", "Evaluator", "Row", "free_indices", "holds"]
 
@@ -287,10 +297,14 @@ class Evaluator:
             if len(args) == 1:
                 return float(reduce(args[0]))
             return float(reduce(np.array(args, dtype=np.float64)))
+        kept = tuple(a for a in args if a is not THETA)
+        if not kept and args and node.name in SYMBOLS:  # J(\\theta), \\hat y(\\theta)
+            return self.world.value(node.name)
         function = FUNCTIONS.get(node.name)
         if function is None:
             raise EvaluationError(f"{node.name} is not a function of the notation")
-        return function(self.world, *[_plain(a) for a in args])
+        plain = tuple(a if isinstance(a, str) else _plain(a) for a in kept)
+        return function(self.world, Args(plain, node.separator))
 
     def _index(self, node: Index) -> Value:
         value = np.asarray(_plain(self(node.operand)))
@@ -399,6 +413,10 @@ class Evaluator:
     # -- symbols --
 
     def _sym(self, node: Sym) -> Value:
+        if node.name == "theta" and not node.subscripts:
+            return THETA
+        if node.name == "cdot":
+            return WHOLE
         if node.name in self.scope:
             bound = self.scope[node.name]
             if not node.subscripts:

@@ -296,6 +296,7 @@ class Vocabulary(Protocol):
 
     def is_function(self, name: str) -> bool: ...  # H, \sigma, L(...), ...
     def named_subscript(self, name: str, subscript: str) -> str | None: ...  # H_2 -> "H_2"
+    def is_unit(self, text: str) -> bool: ...  # \\text{ bits}: a unit, not a connecting word
 
 
 # --- the parser ---------------------------------------------------------------------
@@ -492,10 +493,8 @@ class _Parser:
                 if not isinstance(node, Sym) or node.subscripts:
                     raise self.error("a prime only marks a symbol: y'")
                 node = Sym(node.name + "'")
-            elif self.at_char("(") and self.callable(node):
+            elif self.at_char("(") and (self.callable(node) or self.dependence_follows()):
                 node = self.apply(node)
-            elif self.at_char("(") and self.dependence_follows():
-                self.skip_group("(", ")")
             else:
                 return node
 
@@ -503,7 +502,8 @@ class _Parser:
         return isinstance(node, Sym) and self.vocabulary.is_function(node.name)
 
     def dependence_follows(self) -> bool:
-        """``(\\theta)`` or ``(x; \\theta)``: what a quantity depends on, dropped."""
+        """``(\\theta)`` or ``(x; \\theta)`` after a symbol: a quantity of the model
+        as a function of what it depends on (applied like a function)."""
         depth, j = 0, self.i
         while j < len(self.tokens):
             token = self.tokens[j]
@@ -517,16 +517,6 @@ class _Parser:
                 return True
             j += 1
         return False
-
-    def skip_group(self, open_: str, close: str) -> None:
-        self.expect_char(open_)
-        depth = 1
-        while depth:
-            token = self.next()
-            if token.kind == "char" and token.value == open_:
-                depth += 1
-            elif token.kind == "char" and token.value == close:
-                depth -= 1
 
     def subscript_group(self) -> list[Token]:
         """A subscript: a single token, or a braced group (returned as its tokens,
@@ -590,6 +580,13 @@ class _Parser:
     def superscripted(self, node: Node) -> Node:
         if self.transpose_follows():
             return Transpose(node)
+        if (
+            isinstance(node, Sym)
+            and not node.subscripts
+            and (self.at_cmd("star") or self.at_char("*"))
+        ):
+            self.next()  # q^\\star: the optimal q, a symbol of its own
+            return Sym(node.name + "*")
         exponent = self.braced() if self.at_char("{") else self.atom()
         if isinstance(node, Sym) and node.name == "e" and not node.subscripts:
             return Call("exp", (exponent,))
@@ -630,9 +627,12 @@ class _Parser:
         return node
 
     def apply(self, function: Node) -> Node:
-        assert isinstance(function, Sym)
+        """``f(a, b)``; ``\\hat y_c(x; \\theta)`` is entry ``c`` of ``\\hat y(x; \\theta)``."""
+        if not isinstance(function, Sym):
+            raise self.error("only a symbol can be applied to arguments")
         args, separator = self.arguments()
-        return Call(function.name, tuple(args), separator)
+        call = Call(function.name, tuple(args), separator)
+        return Index(call, function.subscripts) if function.subscripts else call
 
     def arguments(self) -> tuple[list[Node], str]:
         self.expect_char("(")
@@ -654,6 +654,9 @@ class _Parser:
         return args, separator
 
     def argument(self) -> Node:
+        if self.at_cmd("cdot"):  # p(\\cdot \\mid x): the whole distribution
+            self.next()
+            return Sym("cdot")
         node = self.expression()
         if self.relation() is not None:  # p(t = c \mid x): an event
             return self.chain(node)
@@ -714,7 +717,7 @@ class _Parser:
             return Sym(text)
         if name == "frac" or name in {"dfrac", "tfrac"}:
             return self.fraction()
-        if (name in _BIG and name not in _FUNCTIONS) or name in {"sum", "prod"}:
+        if name in {"sum", "prod"}:
             return self.big_operator(name)
         if name in {"max", "min"}:
             if self.at_char("_"):
@@ -971,10 +974,22 @@ def _is_row_break(token: Token) -> bool:
     return token.kind == "cmd" and token.value == "\\"
 
 
-def _is_separator(token: Token) -> bool:
-    return (token.kind == "char" and token.value in ",;") or (
-        token.kind == "cmd" and token.value in {"quad", "qquad"}
-    )
+def _separates(vocabulary: Vocabulary) -> Callable[[Token], bool]:
+    """Top-level commas, semicolons, quads and connecting words (``\\text{ for }``,
+    but not a unit such as ``\\text{ bits}``) separate statements."""
+
+    def is_separator(token: Token) -> bool:
+        if token.kind == "char":
+            return token.value in ",;"
+        if token.kind == "cmd":
+            return token.value in {"quad", "qquad"}
+        return (
+            token.kind == "text"
+            and token.command == "text"
+            and not vocabulary.is_unit(token.value.strip())
+        )
+
+    return is_separator
 
 
 def _strip(part: list[Token]) -> list[Token]:
@@ -994,7 +1009,7 @@ def parse_formula(tex: str, vocabulary: Vocabulary) -> list[Statement]:
     tokens = tokenize(source)
     statements: list[Statement] = []
     for row in _split_top_level(tokens, _is_row_break):
-        for part in _split_top_level(row, _is_separator):
+        for part in _split_top_level(row, _separates(vocabulary)):
             kept = _strip(part)
             if not kept:
                 continue

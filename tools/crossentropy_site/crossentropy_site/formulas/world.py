@@ -33,7 +33,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FUNCTIONS", "INDEX_TYPES", "SYMBOLS", "Settings", "Symbol", "World", "vocabulary"]
+__all__ = [
+    "FUNCTIONS",
+    "INDEX_TYPES",
+    "SYMBOLS",
+    "THETA",
+    "WHOLE",
+    "Args",
+    "Settings",
+    "Symbol",
+    "World",
+    "vocabulary",
+]
+
+#: What ``\\theta`` evaluates to: a marker that a quantity is the model's.
+THETA = "the parameters"
 
 Array = NDArray[np.float64]
 Value = Any  # float or ndarray
@@ -54,6 +68,7 @@ class Settings:
 
     family: str = "categorical"  # or "binary"
     one_hot: bool = False  # targets are one-hot (binary: labels are 0 or 1)
+    repeated_inputs: bool = False  # the inputs take two values (the labels vary)
     pinned: dict[str, float] = field(default_factory=dict)  # T = 100, K = 2, ...
 
 
@@ -79,6 +94,13 @@ def _ce() -> Any:
 def _dirichlet(world: World, shape: tuple[int, ...]) -> Value:
     draws = world.rng.gamma(1.0, size=shape) + 0.05
     return draws / draws.sum(axis=-1, keepdims=True)
+
+
+def _inputs(world: World) -> Value:
+    if world.settings.repeated_inputs:  # two distinct inputs, each seen several times
+        pool = world.rng.normal(0.0, 1.0, size=(2, world.d))
+        return pool[np.arange(world.n) % 2]
+    return world.rng.normal(0.0, 1.0, size=(world.n, world.d))
 
 
 def _target(world: World) -> Value:
@@ -167,7 +189,7 @@ SYMBOLS: dict[str, Symbol] = {
     "X": Symbol(
         "inputs, one row per sample",
         ("sample", "feature"),
-        lambda w: w.rng.normal(0.0, 1.0, size=(w.n, w.d)),
+        lambda w: _inputs(w),
         matrix=True,
         families=("categorical",),
     ),
@@ -299,6 +321,43 @@ SYMBOLS: dict[str, Symbol] = {
     "L_ce": Symbol(
         "binary cross-entropy", ("sample",), lambda w: w.value("L"), families=("binary",)
     ),
+    "1": Symbol("vector of ones", ("class",), lambda w: np.ones(w.K)),
+    "Z": Symbol(
+        "logits of a batch",
+        ("sample", "class"),
+        lambda w: w.value("z"),
+        matrix=True,
+        families=("categorical",),
+    ),
+    "N": Symbol(
+        "number of samples of each class",
+        ("class",),
+        lambda w: np.bincount(w.value("t") - 1, minlength=w.K).astype(np.float64),
+        families=("categorical",),
+    ),
+    "q*": Symbol(
+        "the distribution that maximises the likelihood of the labels",
+        ("class",),
+        lambda w: _maximum_likelihood(w),
+        "scipy.optimize.minimize of crossentropy.cross_entropy",
+        families=("categorical",),
+    ),
+    "r": Symbol(
+        "any vector",
+        ("class",),
+        lambda w: w.rng.normal(0.0, 1.0, size=w.K),
+        families=("categorical",),
+    ),
+    "lambda": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
+    "bar z": Symbol(
+        "mean logit", (), lambda w: float(np.mean(w.value("z")[0])), families=("categorical",)
+    ),
+    "bar v": Symbol(
+        "mean teacher logit",
+        (),
+        lambda w: float(np.mean(w.value("v")[0])),
+        families=("categorical",),
+    ),
     "Lik": Symbol(
         "likelihood",
         (),
@@ -308,45 +367,135 @@ SYMBOLS: dict[str, Symbol] = {
 }
 
 
+def _maximum_likelihood(world: World) -> Value:
+    """The constant prediction that maximises the likelihood of the labels ``t``,
+    found numerically: the logits that minimise the package's mean cross-entropy,
+    with its gradient, by BFGS."""
+    from scipy.optimize import minimize
+
+    ce, t = _ce(), world.value("t") - 1
+
+    def cost(theta: Array) -> tuple[float, Array]:
+        logits = np.broadcast_to(theta, (world.n, world.K))
+        gradient = ce.cross_entropy_gradient(logits, t, from_logits=True)
+        return float(ce.cross_entropy(logits, t, from_logits=True)), gradient.sum(axis=0)
+
+    found = minimize(cost, np.zeros(world.K), jac=True, method="BFGS", options={"gtol": 1e-12})
+    return np.asarray(ce.softmax(found.x), dtype=np.float64)
+
+
 def _true_class_probabilities(world: World) -> Value:
     t = world.value("t")
     return np.asarray(world.value("hat y")[np.arange(world.n), t - 1])
 
 
-def _entropy(*args: Value, base: float | None = None) -> Value:
-    ce = _ce()
-    if len(args) == 1:
-        return float(ce.entropy(args[0], base=base))
-    if len(args) == 2:
-        return float(ce.cross_entropy(args[1], args[0], base=base))
+#: What ``\\cdot`` stands for as an argument: ``\\tilde p(\\cdot \\mid x)`` is a whole
+#: distribution over the classes.
+WHOLE = "whole distribution"
+
+
+@dataclass(frozen=True)
+class Args:
+    """A function's evaluated arguments, and how they were separated (``","``,
+    ``"|"`` for a condition, ``"\\|"`` for a divergence)."""
+
+    values: tuple[Value, ...]
+    separator: str = ","
+
+
+def _entropy(world: World, args: Args, base: float | None = None) -> Value:
+    ce, values = _ce(), args.values
+    if args.separator == "|":
+        if base is not None or len(values) != 2:
+            raise EvaluationError("write the conditional entropy as H(t \\mid x)")
+        return _conditional_entropy(world)
+    if len(values) == 1:
+        return float(ce.entropy(values[0], base=base))
+    if len(values) == 2:
+        return float(ce.cross_entropy(values[1], values[0], base=base))
     raise EvaluationError("H takes one distribution (entropy) or two (cross-entropy)")
 
 
-def _divergence(*args: Value) -> Value:
-    if len(args) != 2:
+def _divergence(world: World, args: Args) -> Value:
+    if len(args.values) != 2:
         raise EvaluationError("D_KL takes two distributions")
-    return float(_ce().kl_divergence(args[1], args[0]))
+    return float(_ce().kl_divergence(args.values[1], args.values[0]))
 
 
 def _sigmoid(x: Value) -> Value:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
-#: Functions by name: each takes evaluated arguments and the world.
-FUNCTIONS: dict[str, Callable[..., Value]] = {
-    "H": lambda world, *a: _entropy(*a),
-    "H_2": lambda world, *a: _entropy(*a, base=2),
-    "D_KL": lambda world, *a: _divergence(*a),
-    "softmax": lambda world, z: np.asarray(_ce().softmax(z), dtype=np.float64),
-    "LSE": lambda world, z: float(_ce().logsumexp(z)),
-    "logsumexp": lambda world, z: float(_ce().logsumexp(z)),
-    "softplus": lambda world, x: np.logaddexp(0.0, x),
-    "sigma": lambda world, x: _sigmoid(x),
-    "sigma'": lambda world, x: _sigmoid(x) * (1 - _sigmoid(x)),
-    "log1p": lambda world, x: np.log1p(x),
-    "diag": lambda world, v: np.diag(v),
-    "I": lambda world, c: -math.log(world.value("p")[_class(world, c)]),
-    "L": lambda world, *a: _loss_of(world, *a),
+def _one(name: str, function: Callable[[Value], Value]) -> Callable[[World, Args], Value]:
+    """A function of one argument."""
+
+    def apply(world: World, args: Args) -> Value:
+        if len(args.values) != 1:
+            raise EvaluationError(f"{name} takes one argument")
+        return function(args.values[0])
+
+    return apply
+
+
+def _binary_entropy(p: Value) -> Value:
+    return float(_ce().entropy(np.array([1.0 - p, p])))
+
+
+def _input_rows(world: World, x: Value) -> Any:
+    """Which samples have the input ``x``."""
+    return np.all(np.isclose(world.value("X"), np.asarray(x)), axis=1)
+
+
+def _empirical(world: World, args: Args) -> Value:
+    r"""The empirical distribution: ``\tilde p(x, t)``, ``\tilde p(t \mid x)``, or
+    ``\tilde p(\cdot \mid x)`` (the distribution of the label given the input)."""
+    t = world.value("t")
+    if args.separator == "|" and len(args.values) == 2:
+        label, x = args.values
+        rows = _input_rows(world, x)
+        counts = np.bincount(t[rows] - 1, minlength=world.K) / rows.sum()
+        return counts if isinstance(label, str) else float(counts[_class(world, label)])
+    if args.separator == "," and len(args.values) == 2:
+        x, label = args.values
+        return float(np.sum(_input_rows(world, x) & (t == label)) / world.n)
+    raise EvaluationError("write the empirical distribution as p~(x, t) or p~(t | x)")
+
+
+def _conditional_entropy(world: World) -> Value:
+    """The conditional entropy of the label given the input, under the data set's
+    empirical distribution: each group of equal inputs, its labels' entropy."""
+    x, t, total = world.value("X"), world.value("t"), 0.0
+    for row in np.unique(x, axis=0):
+        rows = _input_rows(world, row)
+        frequencies = np.bincount(t[rows] - 1, minlength=world.K) / rows.sum()
+        total += rows.sum() / world.n * float(_ce().entropy(frequencies))
+    return total
+
+
+def _prediction(world: World, args: Args) -> Value:
+    r"""``\hat y(x; \theta)``: the model's prediction for the input ``x``."""
+    (x,) = args.values
+    logits = np.asarray(x) @ world.value("W") + world.value("b")
+    return np.asarray(_ce().softmax(logits), dtype=np.float64)
+
+
+#: Functions by name: each takes the world and its evaluated arguments.
+FUNCTIONS: dict[str, Callable[[World, Args], Value]] = {
+    "H": _entropy,
+    "H_2": lambda world, args: _entropy(world, args, base=2),
+    "H_b": _one("H_b", _binary_entropy),
+    "D_KL": _divergence,
+    "softmax": _one("softmax", lambda z: np.asarray(_ce().softmax(z), dtype=np.float64)),
+    "logsumexp": _one("logsumexp", lambda z: float(_ce().logsumexp(z))),
+    "softplus": _one("softplus", lambda x: np.logaddexp(0.0, x)),
+    "sigma": _one("sigma", _sigmoid),
+    "sigma'": _one("sigma'", lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
+    "log1p": _one("log1p", np.log1p),
+    "diag": _one("diag", np.diag),
+    "I": lambda world, args: -math.log(world.value("p")[_class(world, args.values[0])]),
+    "L": lambda world, args: _loss_of(world, *args.values),
+    "tilde p": _empirical,
+    "hat y": _prediction,
 }
 
 
@@ -374,17 +523,26 @@ NAMED_SUBSCRIPTS = {
     ("L", "ce"): "L_ce",
     ("L", "soft"): "L_soft",
     ("L", "KD"): "L_KD",
+    ("H", "b"): "H_b",
 }
 
 UNITS = {"nat": 1.0, "nats": 1.0, "bit": math.log(2), "bits": math.log(2)}
 
 
+#: Quantities that are applied to arguments only when these name the parameters, as
+#: ``\\hat y(x; \\theta)``: otherwise ``\\hat y_c (\\delta_{ck} - \\hat y_k)`` is a product.
+_APPLIED_WITH_THETA = {"hat y"}
+
+
 class _Vocabulary:
     def is_function(self, name: str) -> bool:
-        return name in FUNCTIONS
+        return name in FUNCTIONS and name not in _APPLIED_WITH_THETA
 
     def named_subscript(self, name: str, subscript: str) -> str | None:
         return NAMED_SUBSCRIPTS.get((name, subscript.strip()))
+
+    def is_unit(self, text: str) -> bool:
+        return text in UNITS
 
 
 vocabulary = _Vocabulary()
