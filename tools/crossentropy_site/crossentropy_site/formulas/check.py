@@ -48,13 +48,15 @@ class Directives:
     settings: Settings = field(default_factory=Settings)
     rtol: float | None = None
     atol: float | None = None
-    family_given: bool = False
+    #: Values a free index skips: ``c != t`` (the formula holds for the other classes).
+    exclusions: tuple[tuple[str, str], ...] = ()
 
 
 def directives_of(tex: str) -> Directives:
     """Read the ``% check:`` and ``% unchecked:`` lines of a formula."""
     unchecked: str | None = None
     family, one_hot, repeated = "", False, False
+    exclusions: list[tuple[str, str]] = []
     pinned: dict[str, float] = {}
     rtol = atol = None
     for match in _DIRECTIVE.finditer(tex):
@@ -71,6 +73,9 @@ def directives_of(tex: str) -> Directives:
                 one_hot = True
             elif item == "inputs repeat":
                 repeated = True
+            elif "!=" in item:
+                index, _, other = (part.strip() for part in item.partition("!="))
+                exclusions.append((index, other))
             elif "=" in item:
                 name, _, value = (part.strip() for part in item.partition("="))
                 name = name.lstrip("\\")
@@ -85,7 +90,7 @@ def directives_of(tex: str) -> Directives:
     if not family:
         family = "binary" if any(mark in tex for mark in _BINARY_MARKS) else "categorical"
     settings = Settings(family=family, one_hot=one_hot, repeated_inputs=repeated, pinned=pinned)
-    return Directives(unchecked, settings, rtol, atol)
+    return Directives(unchecked, settings, rtol, atol, tuple(exclusions))
 
 
 @dataclass(frozen=True)
@@ -116,12 +121,19 @@ def _tolerances(chain: Chain, directives: Directives, relation: str) -> tuple[fl
     return rtol, atol
 
 
-def _assignments(indices: list[str], world: World) -> list[dict[str, int]]:
+def _assignments(
+    indices: list[str], world: World, exclusions: tuple[tuple[str, str], ...]
+) -> list[dict[str, int]]:
+    """Every combination of values of the free indices, less the excluded ones
+    (``c != t``: not the first sample's true class)."""
     sizes = {"class": world.K, "sample": world.n, "feature": world.d}
     result: list[dict[str, int]] = [{}]
     for name in indices:
         size = sizes[INDEX_TYPES[name]]
         result = [{**a, name: v} for a in result for v in range(1, size + 1)]
+    for index, other in exclusions:
+        value = np.ravel(world.value(other))[0]
+        result = [a for a in result if a.get(index) != value]
     return result
 
 
@@ -136,7 +148,7 @@ def _check_statement(statement: Statement, directives: Directives, seed: int) ->
     for point in range(POINTS):
         world = World(rng, directives.settings)
         proportional: list[tuple[Any, Any]] = []
-        for assignment in _assignments(indices, world):
+        for assignment in _assignments(indices, world, directives.exclusions):
             evaluator = Evaluator(world, assignment)
             try:
                 values = [evaluator(operand) for operand in chain.operands]

@@ -43,10 +43,12 @@ from .world import (
     SYMBOLS,
     THETA,
     UNITS,
+    RANDOM_VARIABLES,
     WHOLE,
     Args,
     EvaluationError,
     World,
+    empirical_entropy,
 )
 
 __all__ = ["ClaimError", "Evaluator", "Row", "free_indices", "holds"]
@@ -280,6 +282,9 @@ class Evaluator:
         return _product(left, right)
 
     def _call(self, node: Call) -> Value:
+        groups = _random_variables(node) if node.name == "H" else None
+        if groups is not None:
+            return empirical_entropy(self.world, groups, node.separator)
         args = [self(arg) for arg in node.args]
         if node.name in ("log", "ln"):
             (x,) = args
@@ -499,6 +504,25 @@ class Evaluator:
         down = self.in_world(self.world.perturbed(name, position, -step))(of)
         difference = (np.asarray(_plain(up)) - np.asarray(_plain(down))) / (2 * step)
         return float(difference) if np.ndim(difference) == 0 else difference
+
+
+def _random_variables(node: Call) -> tuple[tuple[str, ...], ...] | None:
+    """``H(x)``, ``H((x, t))``, ``H(t \\mid x)``: entropies of the data's random
+    variables (the inputs ``x`` and the labels ``t``), or None for entropies of
+    distributions."""
+    groups = []
+    for arg in node.args:
+        names = arg.items if isinstance(arg, Tuple) else (arg,)
+        if not all(
+            isinstance(n, Sym) and not n.subscripts and n.name in RANDOM_VARIABLES for n in names
+        ):
+            return None
+        groups.append(tuple(n.name for n in names if isinstance(n, Sym)))
+    if node.separator == "|" or len(groups) == 1 and isinstance(node.args[0], Tuple):
+        return tuple(groups)
+    if len(groups) == 1 and groups[0] == ("x",):
+        return tuple(groups)
+    return None
 
 
 def _contains_derivative(node: Node) -> bool:

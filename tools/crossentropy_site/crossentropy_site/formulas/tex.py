@@ -822,7 +822,12 @@ class _Parser:
             upper = self.braced() if self.at_char("{") else self.atom()
         if not var:
             raise self.error(f"\\{name} needs its index: \\{name}_{{c=1}}^{{K}} or \\{name}_c")
-        body = self.term()
+        # The body is the product that follows; \sum_i -\log a_i sums negatives.
+        if self.at_char("-"):
+            self.next()
+            body: Node = Neg(self.term())
+        else:
+            body = self.term()
         return Reduce(_BIG[name], var, lower, upper, condition, body)
 
     def range_of(self, group: list[Token]) -> tuple[str, Node | None, Chain | None]:
@@ -993,9 +998,15 @@ def _separates(vocabulary: Vocabulary) -> Callable[[Token], bool]:
 
 
 def _strip(part: list[Token]) -> list[Token]:
-    """A statement's tokens without alignment marks, connecting words (``\\text``
-    between separators) and closing punctuation."""
-    kept = [t for t in part if not (t.kind == "char" and t.value == "&")]
+    """A statement's tokens without the alignment marks of ``aligned`` (those of a
+    ``cases`` inside it stay), connecting words and closing punctuation."""
+    kept, depth = [], 0
+    for token in part:
+        if token.kind == "cmd" and token.value in ("begin", "end"):
+            depth += 1 if token.value == "begin" else -1
+        if depth == 0 and token.kind == "char" and token.value == "&":
+            continue
+        kept.append(token)
     while kept and kept[-1].kind == "char" and kept[-1].value in ".,:;":
         kept.pop()
     if len(kept) == 1 and kept[0].kind == "text":

@@ -349,6 +349,12 @@ SYMBOLS: dict[str, Symbol] = {
         families=("categorical",),
     ),
     "lambda": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
+    "a": Symbol(
+        "weighted smoothed target, w_c y'_c",
+        ("sample", "class"),
+        lambda w: w.value("w") * w.value("y'"),
+        families=("categorical",),
+    ),
     "bar z": Symbol(
         "mean logit", (), lambda w: float(np.mean(w.value("z")[0])), families=("categorical",)
     ),
@@ -356,6 +362,13 @@ SYMBOLS: dict[str, Symbol] = {
         "mean teacher logit",
         (),
         lambda w: float(np.mean(w.value("v")[0])),
+        families=("categorical",),
+    ),
+    "PPL": Symbol(
+        "perplexity",
+        (),
+        lambda w: float(_ce().perplexity(w.value("z"), w.value("y"), from_logits=True)),
+        "crossentropy.perplexity(z, y, from_logits=True)",
         families=("categorical",),
     ),
     "Lik": Symbol(
@@ -470,6 +483,33 @@ def _conditional_entropy(world: World) -> Value:
         frequencies = np.bincount(t[rows] - 1, minlength=world.K) / rows.sum()
         total += rows.sum() / world.n * float(_ce().entropy(frequencies))
     return total
+
+
+#: The data's random variables, each sample's value of which is a row of a symbol.
+RANDOM_VARIABLES = {"x": "X", "t": "t"}
+
+
+def empirical_entropy(world: World, groups: tuple[tuple[str, ...], ...], separator: str) -> Value:
+    """The entropy of the data's random variables under the empirical distribution:
+    ``H(x)``, ``H(t)``, ``H((x, t))`` (one group), or ``H(t | x)`` (two groups)."""
+
+    def entropy_of(names: tuple[str, ...]) -> float:
+        keys = [
+            tuple(
+                x
+                for name in names
+                for x in np.round(np.atleast_1d(world.value(RANDOM_VARIABLES[name])[i]), 12)
+            )
+            for i in range(world.n)
+        ]
+        _, counts = np.unique(np.array(keys, dtype=np.float64), axis=0, return_counts=True)
+        return float(_ce().entropy(counts / world.n))
+
+    if separator == "|" and len(groups) == 2:
+        return entropy_of(groups[0] + groups[1]) - entropy_of(groups[1])
+    if len(groups) == 1:
+        return entropy_of(groups[0])
+    raise EvaluationError("write the entropies of the data as H(x), H((x, t)) or H(t | x)")
 
 
 def _prediction(world: World, args: Args) -> Value:
