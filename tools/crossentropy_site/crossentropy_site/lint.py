@@ -2,11 +2,14 @@
 
     python -m crossentropy_site.lint [PATH ...]        (default: docs)
 
-The examples of a page run as one session, so they are linted as one module: the
-page's examples in order, ``>>>`` prompts and doctest output removed. An unused import
-or name, or a name used but never defined on the page, is reported with the line of
-the Markdown file (``docs/how-to/bits.md:12:1: F401 ...``). The rules are the
-project's (``pyproject.toml``) but for those a page's session breaks on purpose:
+Each piece of code a reader would copy is linted as one module
+(:attr:`~crossentropy_site.pages.Page.snippets`): on a tutorial (or a page that says
+``<!-- session: reason -->``) all its examples in order, elsewhere each block alone,
+with the blocks that say they continue it; ``>>>`` prompts and doctest output
+removed. An unused import or name, or a name used but never defined in the
+snippet, is reported with the line of the Markdown file
+(``docs/how-to/bits.md:12:1: F401 ...``). The rules are the project's
+(``pyproject.toml``) but for those a snippet breaks on purpose:
 
 * ``E402``: a later block imports what it needs where the page first uses it;
 * ``B018``: a doctest line that shows a value is a bare expression;
@@ -30,7 +33,7 @@ from pathlib import Path
 
 from .pages import Example, Page, markdown_files
 
-__all__ = ["Module", "format_problems", "lint_problems", "main", "page_module"]
+__all__ = ["Module", "format_problems", "lint_problems", "main", "page_module", "snippet_module"]
 
 #: Rules the session of a page breaks on purpose (see the module docstring).
 IGNORED = ("E402", "B018", "I001")
@@ -59,16 +62,20 @@ def _code_lines(example: Example) -> list[tuple[int, str]]:
     return code
 
 
-def page_module(page: Page) -> Module:
+def snippet_module(examples: Sequence[Example]) -> Module:
+    """Examples as one module, with the page line of each of its lines."""
     source: list[str] = []
     lines: list[int] = []
-    for example in page.examples:
-        if example.fence.start in page.skipped:
-            continue
+    for example in examples:
         for line, code in _code_lines(example):
             source.append(code)
             lines.append(line)
     return Module("".join(line + "\n" for line in source), lines)
+
+
+def page_module(page: Page) -> Module:
+    """All the page's examples as one module (skipped ones left out)."""
+    return snippet_module([e for e in page.examples if e.fence.start not in page.skipped])
 
 
 def _ruff(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
@@ -82,8 +89,14 @@ def _ruff(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
 
 
 def lint_problems(page: Page) -> list[str]:
-    """ruff's findings on the page's session, with Markdown line numbers."""
-    module = page_module(page)
+    """ruff's findings on each of the page's snippets, with Markdown line numbers."""
+    found = []
+    for snippet in page.snippets:
+        found += _lint_module(page, snippet_module(snippet))
+    return found
+
+
+def _lint_module(page: Page, module: Module) -> list[str]:
     if not module.source.strip():
         return []
     result = _ruff(

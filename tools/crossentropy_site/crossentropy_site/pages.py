@@ -206,6 +206,13 @@ class Example:
         """End of the example's text, its output fence included."""
         return (self.output or self.fence).end
 
+    @property
+    def continues(self) -> bool:
+        """Whether the block says, on its first line, that it continues the block
+        before it (``# Continues the block above: ...``)."""
+        first = next((line for line in self.source.splitlines() if line.strip()), "")
+        return bool(_CONTINUES.match(first))
+
 
 # A stated number: optional sign, digits (with thousands commas), decimals, exponent,
 # percent; then the binding or the declaration, with nothing in between.
@@ -291,6 +298,11 @@ _NOT_TEXT = re.compile(
     re.DOTALL | re.MULTILINE,
 )
 
+
+#: A block that continues the one before it says so on its first line.
+_CONTINUES = re.compile(r"^\s*(?:>>>\s*)?#\s*continues\b", re.IGNORECASE)
+#: A page whose blocks form one session (besides the tutorials) says why.
+_SESSION = re.compile(r"<!--\s*session:\s*(?P<reason>.*?)\s*-->", re.DOTALL)
 
 _SKIP = re.compile(r"<!--\s*skip:\s*(?P<action>next|start|end)\b(?P<reason>.*?)-->", re.DOTALL)
 
@@ -379,6 +391,32 @@ class Page:
                 )
             )
         return found
+
+    @cached_property
+    def session_reason(self) -> str | None:
+        """Why the page's blocks are one session, or None if each runs as pasted:
+        a tutorial is one session by design; another page says so with
+        ``<!-- session: reason -->``."""
+        if "tutorial" in self.path.parts:
+            return "a tutorial is one session"
+        marked = _SESSION.search(self.text)
+        return marked["reason"] if marked else None
+
+    @cached_property
+    def snippets(self) -> list[list[Example]]:
+        """The code a reader copies, each a list of examples that run together: the
+        whole page for a session, otherwise each block with the blocks that say they
+        continue it. Skipped examples are left out."""
+        runs = [e for e in self.examples if e.fence.start not in self.skipped]
+        if self.session_reason is not None:
+            return [runs] if runs else []
+        groups: list[list[Example]] = []
+        for example in runs:
+            if example.continues and groups:
+                groups[-1].append(example)
+            else:
+                groups.append([example])
+        return groups
 
     @cached_property
     def skipped(self) -> dict[int, str]:

@@ -275,6 +275,8 @@ class Evaluator:
             if isinstance(left, Row):
                 raise EvaluationError("a power of a row vector")
             return np.power(left, right)
+        if node.op == "odot":  # elementwise
+            return np.multiply(_plain(left), _plain(right))
         if node.op == "dot":
             if np.ndim(_plain(left)) == 1 and np.ndim(_plain(right)) == 1:
                 return float(np.dot(_plain(left), _plain(right)))
@@ -297,6 +299,8 @@ class Evaluator:
             return np.exp(args[0])
         if node.name == "sqrt":
             return np.sqrt(args[0])
+        if node.name == "norm":
+            return float(np.linalg.norm(_plain(args[0])))
         if node.name in ("max", "min"):
             reduce = np.max if node.name == "max" else np.min
             if len(args) == 1:

@@ -314,6 +314,8 @@ _BIG = {"sum": "sum", "prod": "prod", "max": "max", "min": "min"}
 _IGNORED_COMMANDS = {"displaystyle", "limits", "nolimits"}
 #: Commands that end a product: operators, separators, the parts of an argument list.
 _NOT_FACTORS = {
+    "odot",
+    "rVert",
     "cdot",
     "times",
     "quad",
@@ -453,6 +455,9 @@ class _Parser:
             if self.at_cmd("cdot", "times"):
                 self.next()
                 node = Op("dot", node, self.factor())
+            elif self.at_cmd("odot"):
+                self.next()
+                node = Op("odot", node, self.factor())
             elif self.at_char("/"):
                 self.next()
                 node = Op("/", node, self.factor())
@@ -735,6 +740,12 @@ class _Parser:
             raise self.error("\\partial outside \\frac{\\partial ...}{\\partial ...}", token)
         if name == "underbrace":
             return self.underbrace()
+        if name in ("lVert", "Vert"):  # \lVert W \rVert: the Euclidean (Frobenius) norm
+            inner = self.expression()
+            closing = self.next()
+            if closing.kind != "cmd" or closing.value not in ("rVert", "Vert"):
+                raise self.error("\\lVert needs its \\rVert", closing)
+            return Call("norm", (inner,))
         if name == "begin":
             return self.environment()
         if name in {"infty"}:

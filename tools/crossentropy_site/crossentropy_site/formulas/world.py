@@ -271,6 +271,21 @@ SYMBOLS: dict[str, Symbol] = {
         lambda w: float(np.mean(w.value("L"))),
         "crossentropy.cross_entropy(z, y, from_logits=True)",
     ),
+    "J_w": Symbol(
+        "the weighted cost: the package's mean with class and sample weights",
+        (),
+        lambda w: float(
+            _ce().cross_entropy(
+                w.value("z"),
+                w.value("y"),
+                from_logits=True,
+                class_weight=w.value("w"),
+                sample_weight=w.value("s"),
+            )
+        ),
+        "crossentropy.cross_entropy(z, y, from_logits=True, class_weight=w, sample_weight=s)",
+        families=("categorical",),
+    ),
     "L_soft": Symbol(
         "distillation's soft-target loss",
         ("sample",),
@@ -348,7 +363,20 @@ SYMBOLS: dict[str, Symbol] = {
         lambda w: w.rng.normal(0.0, 1.0, size=w.K),
         families=("categorical",),
     ),
-    "lambda": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
+    "lambda": Symbol("the strength of an L2 penalty", (), _scalar(0.01, 2.0)),
+    "mu": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
+    "J_lambda": Symbol(
+        "the cost with an L2 penalty on the weights",
+        (),
+        lambda w: w.value("J") + w.value("lambda") / 2 * float(np.sum(w.value("W") ** 2)),
+        families=("categorical",),
+    ),
+    "ell": Symbol(
+        "the code lengths of a Shannon code built for q, ceil(-log2 q_c)",
+        ("class",),
+        lambda w: np.ceil(-np.log2(w.value("q"))),
+        families=("categorical",),
+    ),
     "a": Symbol(
         "weighted smoothed target, w_c y'_c",
         ("sample", "class"),
@@ -564,6 +592,8 @@ NAMED_SUBSCRIPTS = {
     ("L", "soft"): "L_soft",
     ("L", "KD"): "L_KD",
     ("H", "b"): "H_b",
+    ("J", "w"): "J_w",
+    ("J", "lambda"): "J_lambda",
 }
 
 UNITS = {"nat": 1.0, "nats": 1.0, "bit": math.log(2), "bits": math.log(2)}
