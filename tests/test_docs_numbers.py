@@ -21,7 +21,7 @@ from sybil import Document
 from sybil.example import SybilFailure
 
 import crossentropy
-from tests._sybil_markdown import BoundNumber, PythonBlock, parsers
+from tests._sybil_markdown import BoundNumber, CheckedFormula, PythonBlock, parsers
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -91,4 +91,5 @@ def test_a_moved_implementation_fails_prose_and_output_alike(
     monkeypatch.setattr(crossentropy, "cross_entropy", scaled)
     failures = _failures(page.read_text(encoding="utf-8"), page)
     kinds = {type(parsed) for parsed, _ in failures}
-    assert kinds == {PythonBlock, BoundNumber}
+    # The formulas are checked against the package too, and fail with it.
+    assert kinds == {PythonBlock, BoundNumber, CheckedFormula}

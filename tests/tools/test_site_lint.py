@@ -1,4 +1,5 @@
-"""crossentropy_site.lint: ruff over each page's session, with Markdown line numbers."""
+"""crossentropy_site.lint: ruff over each snippet a reader copies (a tutorial's whole
+session, elsewhere each block alone), with Markdown line numbers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def page(text: str) -> Page:
+    """A how-to or explanation page: each block runs as pasted."""
     return Page(textwrap.dedent(text), Path("docs/fixture.md"))
+
+
+def tutorial(text: str) -> Page:
+    """A tutorial page: one session."""
+    return Page(textwrap.dedent(text), Path("docs/tutorial/fixture.md"))
 
 
 FIXTURE = """\
@@ -40,16 +47,26 @@ def test_session_module_maps_lines_back_to_the_page() -> None:
 
 
 def test_unused_import_and_undefined_name_are_reported_at_their_page_lines() -> None:
-    problems = lint_problems(page(FIXTURE))
-    assert any(p.startswith("docs/fixture.md:4:8: F401") for p in problems), problems
-    assert any(p.startswith("docs/fixture.md:13:10: F821") for p in problems), problems
+    problems = lint_problems(tutorial(FIXTURE))
+    assert any(p.startswith("docs/tutorial/fixture.md:4:8: F401") for p in problems), problems
+    assert any(p.startswith("docs/tutorial/fixture.md:13:10: F821") for p in problems), problems
 
 
-def test_a_name_from_an_earlier_block_is_defined() -> None:
-    assert (
-        lint_problems(page(FIXTURE.replace("import os\n", "").replace(", undefined_name", "")))
-        == []
+def test_in_a_tutorial_a_name_from_an_earlier_block_is_defined() -> None:
+    session = FIXTURE.replace("import os\n", "").replace(", undefined_name", "")
+    assert lint_problems(tutorial(session)) == []
+    marked = session.replace(
+        "# A page\n", "# A page\n\n<!-- session: one example in two parts -->\n"
     )
+    assert lint_problems(page(marked)) == []
+
+
+def test_elsewhere_a_block_that_needs_an_earlier_one_is_reported() -> None:
+    session = FIXTURE.replace("import os\n", "").replace(", undefined_name", "")
+    problems = lint_problems(page(session))
+    assert [p.split(": ", 1)[1] for p in problems] == ["F821 Undefined name `x`"]
+    continued = session.replace("print(x)", "# Continues the block above.\nprint(x)")
+    assert lint_problems(page(continued)) == []
 
 
 def test_unformatted_block_is_reported_with_a_diff() -> None:

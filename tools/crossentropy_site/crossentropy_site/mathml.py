@@ -56,6 +56,9 @@ _SCRIPTED_SIZED_DELIMITER = re.compile(
 _READER_NOISE = re.compile(r"%[^\n]*|\\(?:begin|end)\{equation\}|\\label\{[^{}]*\}|\\tag\{[^{}]*\}")
 
 
+_LABEL = re.compile(r"\\label\{[^{}]*\}")
+
+
 class MathError(Exception):
     """A formula could not be converted; the message contains the TeX."""
 
@@ -78,7 +81,11 @@ class MathMLPostprocessor(Postprocessor):
         self.converter = math_core.LatexToMathML(macros=macros or None, fancy_error=False)
 
     def convert(self, tex: str, *, display: bool) -> str:
-        """Convert one formula; ``tex`` is plain (already HTML-unescaped) TeX."""
+        """Convert one formula; ``tex`` is plain (already HTML-unescaped) TeX. A
+        ``\\label`` that the equations extension has not numbered (a page converted
+        without it) is dropped: math_core accepts labels in numbered equations only."""
+        if "\\label{" in tex and "\\begin{equation}" not in tex:
+            tex = _LABEL.sub("", tex)
         try:
             mathml: str = self.converter.convert_with_local_state(tex.strip(), displaystyle=display)
         except math_core.LatexError as error:

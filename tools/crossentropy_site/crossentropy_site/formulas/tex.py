@@ -1020,7 +1020,7 @@ def _strip(part: list[Token]) -> list[Token]:
         kept.append(token)
     while kept and kept[-1].kind == "char" and kept[-1].value in ".,:;":
         kept.pop()
-    if len(kept) == 1 and kept[0].kind == "text":
+    if len(kept) == 1 and kept[0].kind == "text" and kept[0].command == "text":
         return []
     return kept
 
@@ -1036,7 +1036,7 @@ def parse_formula(tex: str, vocabulary: Vocabulary) -> list[Statement]:
             if not kept:
                 continue
             # a connecting phrase before the statement: "\text{that is}"
-            while kept and kept[0].kind == "text":
+            while kept and kept[0].kind == "text" and kept[0].command == "text":
                 kept = kept[1:]
             if not kept:
                 continue
