@@ -44,7 +44,9 @@ def test_references_become_links_to_the_anchor() -> None:
     text = render(Page(PAGE), None, None)
     assert "By [(2)](#eq-gibbs), and [(1)](#eq-entropy)." in text
     assert "`\\eqref{gibbs}`" in text  # code is not text
-    assert "\\label{eq-gibbs}\\tag{2}" in text
+    assert '<div class="equation" id="eq-gibbs" markdown>' in text
+    assert "\\tag{2}" in text
+    assert "\\label" not in text
     assert text.count("\\begin{equation}") == 2
 
 
@@ -88,10 +90,11 @@ def test_checked_formulas_get_a_note_and_unchecked_ones_do_not() -> None:
 def test_the_number_is_rendered_in_the_mathml() -> None:
     html = markdown.markdown(
         render(Page(PAGE), None, None),
-        extensions=["pymdownx.arithmatex", "crossentropy_site.mathml"],
+        extensions=["md_in_html", "pymdownx.arithmatex", "crossentropy_site.mathml"],
         extension_configs={"pymdownx.arithmatex": {"generic": True}},
     )
-    assert 'id="eq-gibbs"' in html
+    assert '<div class="equation" id="eq-gibbs">' in html
+    assert html.count("<math") == 3  # every formula rendered, inside the anchors too
     assert "<mtext>(2)</mtext>" in html
     # the text alternative is the formula, without the numbering's markup
     assert 'alttext="D_{\\mathrm{KL}}(p \\parallel q) \\ge 0"' in html

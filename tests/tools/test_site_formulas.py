@@ -25,7 +25,9 @@ TRUE = {
     "log-softmax": (
         r"\log \hat y_c = z_c - \log \sum_{k=1}^{K} e^{z_k} = z_c - \operatorname{logsumexp}(z)"
     ),
-    "the shift of log-sum-exp": r"\operatorname{logsumexp}(z) = m + \log \sum_{k=1}^{K} e^{z_k - m}",
+    "the shift of log-sum-exp": (
+        r"\operatorname{logsumexp}(z) = m + \log \sum_{k=1}^{K} e^{z_k - m}"
+    ),
     "gradient": r"\frac{\partial L}{\partial z_c} = \hat y_c - y_c",
     "gradient, vector form": r"\frac{\partial L}{\partial z} = \operatorname{softmax}(z) - y",
     "Jacobian entries": (

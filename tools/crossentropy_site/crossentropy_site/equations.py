@@ -121,19 +121,26 @@ def _link(label: str, relative: str, labels: dict[str, Target], where: str) -> s
 
 
 def _rewrite_formula(formula: Formula, number: int, note: str | None) -> list[str]:
-    """The lines of a formula, numbered (``\\tag``) and anchored, with the note after it."""
+    """The lines of a formula, numbered (``\\tag``) inside an element that carries its
+    anchor (raw HTML, which every builder's link check sees), with the note after
+    it."""
     prefix = formula.prefix
-    lines = [f"{prefix}$$"]
     source = formula.source
+    lines = []
     if formula.label is not None:
-        source = source.replace(
-            f"\\label{{{formula.label}}}", f"\\label{{{anchor(formula.label)}}}\\tag{{{number}}}"
-        )
+        source = source.replace(f"\\label{{{formula.label}}}", f"\\tag{{{number}}}")
+        lines.append(f'{prefix}<div class="equation" id="{anchor(formula.label)}" markdown>')
+        lines.append(prefix.rstrip())
+    lines.append(f"{prefix}$$")
+    if formula.label is not None:
         lines.append(prefix + "\\begin{equation}")
     lines.extend(prefix + line if line.strip() else line for line in source.split("\n"))
     if formula.label is not None:
         lines.append(prefix + "\\end{equation}")
     lines.append(f"{prefix}$$")
+    if formula.label is not None:
+        lines.append(prefix.rstrip())
+        lines.append(f"{prefix}</div>")
     if note:
         pad = re.sub(r"[^\s>]", " ", prefix)
         lines.extend(["", f'{pad}??? formula-check "checked"'])

@@ -40,10 +40,10 @@ from .tex import (
 from .world import (
     FUNCTIONS,
     INDEX_TYPES,
+    RANDOM_VARIABLES,
     SYMBOLS,
     THETA,
     UNITS,
-    RANDOM_VARIABLES,
     WHOLE,
     Args,
     EvaluationError,
@@ -522,7 +522,7 @@ def _random_variables(node: Call) -> tuple[tuple[str, ...], ...] | None:
         ):
             return None
         groups.append(tuple(n.name for n in names if isinstance(n, Sym)))
-    if node.separator == "|" or len(groups) == 1 and isinstance(node.args[0], Tuple):
+    if node.separator == "|" or (len(groups) == 1 and isinstance(node.args[0], Tuple)):
         return tuple(groups)
     if len(groups) == 1 and groups[0] == ("x",):
         return tuple(groups)
