@@ -741,11 +741,11 @@ class _Parser:
         if name == "underbrace":
             return self.underbrace()
         if name in ("lVert", "Vert"):  # \lVert W \rVert: the Euclidean (Frobenius) norm
-            inner = self.expression()
+            operand = self.expression()
             closing = self.next()
             if closing.kind != "cmd" or closing.value not in ("rVert", "Vert"):
                 raise self.error("\\lVert needs its \\rVert", closing)
-            return Call("norm", (inner,))
+            return Call("norm", (operand,))
         if name == "begin":
             return self.environment()
         if name in {"infty"}:
