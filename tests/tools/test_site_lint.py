@@ -6,7 +6,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from crossentropy_site.lint import format_problems, lint_problems, main, page_module
+from crossentropy_site.lint import (
+    format_problems,
+    formula_problems,
+    lint_problems,
+    main,
+    page_module,
+)
 from crossentropy_site.pages import Page
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -83,3 +89,13 @@ def test_doctest_blocks_are_linted_without_prompts() -> None:
 
 def test_the_docs_are_clean() -> None:
     assert main([str(DOCS)]) == 0
+
+
+def test_a_formula_the_checks_cannot_read_is_reported() -> None:
+    problems = formula_problems(page("Text.\n\n$$\na = \\frob{b}\n$$\n"))
+    assert problems == [
+        "docs/fixture.md:3: formula: unknown command \\frob at offset 4 ('\\\\frob{b}')"
+    ]
+    assert formula_problems(page("$$\na = b\n% check: y soft\n$$\n")) == [
+        "docs/fixture.md:1: formula: unknown check setting 'y soft'"
+    ]

@@ -17,7 +17,9 @@ snippet, is reported with the line of the Markdown file
   the snippets import NumPy first, the order a reader expects.
 
 Each plain example must also be formatted as ``ruff format`` formats it; a block that
-is not is reported with its line and the diff. Exit status 1 if anything is found.
+is not is reported with its line and the diff. Each displayed formula must be one
+the formula checks can read, with directives they know (:func:`formula_problems`;
+the tests then evaluate it). Exit status 1 if anything is found.
 """
 
 from __future__ import annotations
@@ -31,9 +33,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .formulas.check import directives_of
+from .formulas.tex import TexError, parse_formula
+from .formulas.world import vocabulary
 from .pages import Example, Page, markdown_files
 
-__all__ = ["Module", "format_problems", "lint_problems", "main", "page_module", "snippet_module"]
+__all__ = [
+    "Module",
+    "format_problems",
+    "formula_problems",
+    "lint_problems",
+    "main",
+    "page_module",
+    "snippet_module",
+]
 
 #: Rules the session of a page breaks on purpose (see the module docstring).
 IGNORED = ("E402", "B018", "I001")
@@ -151,6 +164,18 @@ def format_problems(page: Page) -> list[str]:
     return found
 
 
+def formula_problems(page: Page) -> list[str]:
+    """Displayed formulas the checks cannot read, or whose directives they do not know."""
+    found = []
+    for formula in page.formulas:
+        try:
+            if directives_of(formula.tex).unchecked is None:
+                parse_formula(formula.tex, vocabulary)
+        except TexError as error:
+            found.append(f"{page.path}:{formula.line}: formula: {error}")
+    return found
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("docs")])
@@ -159,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems: list[str] = []
     for path in pages:
         page = Page.read(path)
-        problems += lint_problems(page) + format_problems(page)
+        problems += lint_problems(page) + format_problems(page) + formula_problems(page)
     for problem in problems:
         print(problem)
     examples = sum(len(Page.read(p).examples) for p in pages)

@@ -12,7 +12,9 @@ in place and touching nothing else:
 
 What cannot be rewritten is reported and makes the command exit with status 1: an
 example that raises (the page is left as it was), a block that prints but has no
-output fence, a failing doctest block, a bound number whose expression fails.
+output fence, a failing doctest block, a bound number whose expression fails, and
+a displayed formula whose check fails (a formula is the writer's to mend: the
+command says which relation fails, and where).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formulas import check_formula
 from .pages import Binding, Example, Page, markdown_files
 from .session import normalise, run_page
 
@@ -71,6 +74,9 @@ def update_page(page: Page) -> Update:
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
     result.text = text
+    for formula in page.formulas:
+        for problem in check_formula(formula.tex, salt=f"{page.path}:{formula.line}"):
+            result.problems.append(f"{page.path}:{formula.line}: formula: {problem.message}")
     return result
 
 
