@@ -243,7 +243,7 @@ NOTATION = DOCS / "explanation" / "notation.md"
 #: letters, a placeholder function, the parameters (a marker), a factor named in
 #: prose only, and what the evaluator knows itself (Kronecker's delta, the one-hot
 #: vectors e_c, the logarithms, the norm).
-NOT_VALUES = {"c", "k", "i", "j", "f", "theta", "gamma", "delta", "e", "cdot"}
+NOT_VALUES = {"c", "k", "i", "j", "f", "theta", "gamma", "eta", "delta", "e", "cdot"}
 BUILT_IN = {"log", "ln", "exp", "norm", "max"}
 #: Cells of the notation tables that name an operation without an operand.
 OPERATIONS = ["[\\,\\cdot\\,]", "\\log", "\\ln", "\\log_2", "\\log_\\beta"]

@@ -175,7 +175,7 @@ def figure_loss_vs_true_class(options: Options, context: FigureContext) -> Chart
 
 
 def figure_binary_entropy(options: Options, context: FigureContext) -> Chart:
-    """(c) The binary entropy H_b(p2) = H((1 - p2, p2)), in bits."""
+    """(c) The binary entropy H_bin(p2) = H((1 - p2, p2)), in bits."""
     ce = _ce()
     p = np.linspace(0.0, 1.0, 201)
     h = _array(ce.entropy(np.stack([1 - p, p], axis=-1), base=2))

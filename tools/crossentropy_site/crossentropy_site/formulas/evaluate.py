@@ -503,7 +503,7 @@ class Evaluator:
         # below 1e-3). Both derivatives of a second derivative take a larger one: the
         # rounding error of nested differences grows as eps / step^2.
         nested = bool(self.world._shifts) or _contains_derivative(of)
-        step = (1e-3 if nested else 1e-6) * max(abs(at), 1e-2)
+        step = (1e-3 if nested else 1e-5) * max(abs(at), 1e-2)
         up = self.in_world(self.world.perturbed(name, position, step))(of)
         down = self.in_world(self.world.perturbed(name, position, -step))(of)
         difference = (np.asarray(_plain(up)) - np.asarray(_plain(down))) / (2 * step)

@@ -551,7 +551,7 @@ def _prediction(world: World, args: Args) -> Value:
 FUNCTIONS: dict[str, Callable[[World, Args], Value]] = {
     "H": _entropy,
     "H_2": lambda world, args: _entropy(world, args, base=2),
-    "H_b": _one("H_b", _binary_entropy),
+    "H_bin": _one("H_bin", _binary_entropy),
     "D_KL": _divergence,
     "softmax": _one("softmax", lambda z: np.asarray(_ce().softmax(z), dtype=np.float64)),
     "logsumexp": _one("logsumexp", lambda z: float(_ce().logsumexp(z))),
@@ -591,7 +591,7 @@ NAMED_SUBSCRIPTS = {
     ("L", "ce"): "L_ce",
     ("L", "soft"): "L_soft",
     ("L", "KD"): "L_KD",
-    ("H", "b"): "H_b",
+    ("H", "bin"): "H_bin",
     ("J", "w"): "J_w",
     ("J", "lambda"): "J_lambda",
 }
