@@ -284,7 +284,16 @@ class Evaluator:
         return _product(left, right)
 
     def _call(self, node: Call) -> Value:
-        groups = _random_variables(node) if node.name == "H" else None
+        groups = _random_variables(node) if node.name in ("H", "I") else None
+        if groups is not None and node.name == "I":  # I(x; t): mutual information
+            if len(groups) != 2 or node.separator != ";":
+                raise EvaluationError("write the mutual information as I(x; t)")
+            first, second = groups
+            return (
+                empirical_entropy(self.world, (first,), ",")
+                + empirical_entropy(self.world, (second,), ",")
+                - empirical_entropy(self.world, (first + second,), ",")
+            )
         if groups is not None:
             return empirical_entropy(self.world, groups, node.separator)
         args = [self(arg) for arg in node.args]
@@ -522,9 +531,9 @@ def _random_variables(node: Call) -> tuple[tuple[str, ...], ...] | None:
         ):
             return None
         groups.append(tuple(n.name for n in names if isinstance(n, Sym)))
-    if node.separator == "|" or (len(groups) == 1 and isinstance(node.args[0], Tuple)):
+    if node.separator in ("|", ";") or (len(groups) == 1 and isinstance(node.args[0], Tuple)):
         return tuple(groups)
-    if len(groups) == 1 and groups[0] == ("x",):
+    if len(groups) == 1 and groups[0] in (("x",), ("t",)):
         return tuple(groups)
     return None
 

@@ -463,6 +463,15 @@ def _divergence(world: World, args: Args) -> Value:
     return float(_ce().kl_divergence(args.values[1], args.values[0]))
 
 
+def _jensen_shannon(*args: Value) -> Value:
+    if len(args) != 2:
+        raise EvaluationError("D_JS takes two distributions")
+    p, q = args
+    mixture = (np.asarray(p) + np.asarray(q)) / 2
+    kl = _ce().kl_divergence
+    return float(0.5 * kl(mixture, p) + 0.5 * kl(mixture, q))
+
+
 def _sigmoid(x: Value) -> Value:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
@@ -553,6 +562,7 @@ FUNCTIONS: dict[str, Callable[[World, Args], Value]] = {
     "H_2": lambda world, args: _entropy(world, args, base=2),
     "H_bin": _one("H_bin", _binary_entropy),
     "D_KL": _divergence,
+    "D_JS": lambda world, args: _jensen_shannon(*args.values),
     "softmax": _one("softmax", lambda z: np.asarray(_ce().softmax(z), dtype=np.float64)),
     "logsumexp": _one("logsumexp", lambda z: float(_ce().logsumexp(z))),
     "softplus": _one("softplus", lambda x: np.logaddexp(0.0, x)),
@@ -587,6 +597,7 @@ def _loss_of(world: World, *args: Value) -> Value:
 NAMED_SUBSCRIPTS = {
     ("H", "2"): "H_2",
     ("D", "KL"): "D_KL",
+    ("D", "JS"): "D_JS",
     ("L", "sq"): "L_sq",
     ("L", "ce"): "L_ce",
     ("L", "soft"): "L_soft",
