@@ -286,6 +286,21 @@ SYMBOLS: dict[str, Symbol] = {
         "crossentropy.cross_entropy(z, y, from_logits=True, class_weight=w, sample_weight=s)",
         families=("categorical",),
     ),
+    "L_multi": Symbol(
+        "the multi-label loss: a binary cross-entropy per class, summed",
+        ("sample",),
+        lambda w: np.sum(
+            np.asarray(
+                _ce().binary_cross_entropy(
+                    w.value("z"), w.value("y"), from_logits=True, reduction="none"
+                ),
+                dtype=np.float64,
+            ),
+            axis=-1,
+        ),
+        "crossentropy.binary_cross_entropy(z, y, from_logits=True, reduction='none').sum(-1)",
+        families=("categorical",),
+    ),
     "L_soft": Symbol(
         "distillation's soft-target loss",
         ("sample",),
@@ -602,6 +617,7 @@ NAMED_SUBSCRIPTS = {
     ("L", "ce"): "L_ce",
     ("L", "soft"): "L_soft",
     ("L", "KD"): "L_KD",
+    ("L", "multi"): "L_multi",
     ("H", "bin"): "H_bin",
     ("J", "w"): "J_w",
     ("J", "lambda"): "J_lambda",
