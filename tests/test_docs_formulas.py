@@ -150,7 +150,7 @@ SLIPS = [
     # the maximum-likelihood estimate of a categorical distribution
     Slip("explanation/likelihood.md", "categorical-mle", r"\frac{N_c}{n}", r"\frac{N_c + 1}{n}"),
     Slip(
-        "explanation/likelihood.md", "lagrange", r"\frac{N_c}{q_c} - \mu", r"\frac{N_c}{q_c} + \mu"
+        "explanation/likelihood.md", "lagrange", r"\frac{N_c}{q_c} - \nu", r"\frac{N_c}{q_c} + \nu"
     ),
     Slip(
         "explanation/likelihood.md", "nll", r"\frac{1}{n} \sum_{i=1}^{n} L_i", r"\sum_{i=1}^{n} L_i"
@@ -243,7 +243,7 @@ NOTATION = DOCS / "explanation" / "notation.md"
 #: letters, a placeholder function, the parameters (a marker), a factor named in
 #: prose only, and what the evaluator knows itself (Kronecker's delta, the one-hot
 #: vectors e_c, the logarithms, the norm).
-NOT_VALUES = {"c", "k", "i", "j", "f", "theta", "gamma", "eta", "delta", "e", "cdot"}
+NOT_VALUES = {"c", "k", "i", "j", "f", "theta", "xi", "delta", "e", "cdot"}
 BUILT_IN = {"log", "ln", "exp", "norm", "max"}
 #: Cells of the notation tables that name an operation without an operand.
 OPERATIONS = ["[\\,\\cdot\\,]", "\\log", "\\ln", "\\log_2", "\\log_\\beta"]

@@ -29,6 +29,7 @@ relation continues the chain of the row before it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -303,7 +304,7 @@ class Vocabulary(Protocol):
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
-    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau",
+    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau",
     "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
     "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega", "ell",
 }  # fmt: skip
@@ -748,8 +749,10 @@ class _Parser:
             return Call("norm", (operand,))
         if name == "begin":
             return self.environment()
-        if name in {"infty"}:
+        if name == "infty":
             return Num(float("inf"))
+        if name == "pi":
+            return Num(math.pi)
         if name in {"dots", "ldots", "cdots"}:
             raise self.error("an ellipsis is not a value (mark the formula unchecked)", token)
         raise self.error(f"unknown command \\{name}", token)

@@ -379,7 +379,9 @@ SYMBOLS: dict[str, Symbol] = {
         families=("categorical",),
     ),
     "lambda": Symbol("the strength of an L2 penalty", (), _scalar(0.01, 2.0)),
-    "mu": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
+    "nu": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
+    "rho": Symbol("a factor that scales the logits", (), _scalar(0.5, 3.0)),
+    "eta": Symbol("a learning rate", (), _scalar(0.01, 1.0)),
     "J_lambda": Symbol(
         "the cost with an L2 penalty on the weights",
         (),
