@@ -382,6 +382,14 @@ SYMBOLS: dict[str, Symbol] = {
     "nu": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
     "rho": Symbol("a factor that scales the logits", (), _scalar(0.5, 3.0)),
     "eta": Symbol("a learning rate", (), _scalar(0.01, 1.0)),
+    "gamma": Symbol("the focusing parameter of the focal loss", (), _scalar(0.0, 5.0)),
+    "L_focal": Symbol(
+        "the focal loss of one sample",
+        ("sample",),
+        lambda w: (1 - np.exp(-w.value("L"))) ** w.value("gamma") * w.value("L"),
+        "(1 - exp(-L)) ** gamma * L, L from crossentropy.cross_entropy",
+        families=("categorical",),
+    ),
     "J_lambda": Symbol(
         "the cost with an L2 penalty on the weights",
         (),
@@ -620,6 +628,7 @@ NAMED_SUBSCRIPTS = {
     ("L", "soft"): "L_soft",
     ("L", "KD"): "L_KD",
     ("L", "multi"): "L_multi",
+    ("L", "focal"): "L_focal",
     ("H", "bin"): "H_bin",
     ("J", "w"): "J_w",
     ("J", "lambda"): "J_lambda",
