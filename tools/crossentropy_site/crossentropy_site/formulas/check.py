@@ -67,7 +67,7 @@ def directives_of(tex: str) -> Directives:
             unchecked = body
             continue
         for item in filter(None, (part.strip() for part in body.split(","))):
-            if item in ("binary", "categorical"):
+            if item in ("binary", "categorical", "gaussian"):
                 family = item
             elif item in ("y one-hot", "y hard"):
                 one_hot = True

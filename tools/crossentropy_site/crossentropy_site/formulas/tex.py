@@ -720,6 +720,8 @@ class _Parser:
                 return self.expectation()
             if name == "mathbb":
                 raise self.error(f"\\mathbb{{{text}}} is a set, not a value", token)
+            if name == "mathcal":  # \\mathcal N: a name of its own, not N
+                return Sym(f"cal {text}")
             return Sym(text)
         if name == "frac" or name in {"dfrac", "tfrac"}:
             return self.fraction()

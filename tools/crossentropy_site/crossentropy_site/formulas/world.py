@@ -66,7 +66,7 @@ INDEX_TYPES = {"c": "class", "k": "class", "i": "sample", "j": "feature"}
 class Settings:
     """What a formula's ``% check:`` line asks of its worlds."""
 
-    family: str = "categorical"  # or "binary"
+    family: str = "categorical"  # or "binary", "gaussian"
     one_hot: bool = False  # targets are one-hot (binary: labels are 0 or 1)
     repeated_inputs: bool = False  # the inputs take two values (the labels vary)
     pinned: dict[str, float] = field(default_factory=dict)  # T = 100, K = 2, ...
@@ -81,7 +81,7 @@ class Symbol:
     axes: tuple[str, ...]
     compute: Callable[[World], Value]
     code: str = ""  # the package call behind it, for readers
-    families: tuple[str, ...] = ("categorical", "binary")
+    families: tuple[str, ...] = ("categorical", "binary", "gaussian")
     matrix: bool = False  # written without a sample index, it is the whole batch
 
 
@@ -103,7 +103,40 @@ def _inputs(world: World) -> Value:
     return world.rng.normal(0.0, 1.0, size=(world.n, world.d))
 
 
+@dataclass(frozen=True)
+class Gaussian:
+    """A normal distribution, as ``\\mathcal N(\\mu, \\sigma^2)`` names one."""
+
+    mean: float
+    variance: float
+
+
+def _normal(world: World, args: Args) -> Value:
+    r"""``\mathcal N(\mu, \sigma^2)``, a distribution, or ``\mathcal N(y; \mu, \sigma^2)``,
+    its density at ``y``."""
+    values = args.values
+    if len(values) == 2 and args.separator == ",":
+        return Gaussian(float(values[0]), float(values[1]))
+    if len(values) == 3:
+        from scipy.stats import norm
+
+        y, mean, variance = (float(v) for v in values)
+        return float(norm.pdf(y, loc=mean, scale=math.sqrt(variance)))
+    raise EvaluationError("write a normal distribution as N(mu, sigma^2) or N(y; mu, sigma^2)")
+
+
+def _gaussian_loss(world: World) -> Value:
+    """The negative log-density of the observations under the normal noise model,
+    by scipy (an independent implementation)."""
+    from scipy.stats import norm
+
+    y, mean, sd = world.value("y"), world.value("mu"), world.value("sigma")
+    return -norm.logpdf(y, loc=mean, scale=sd)
+
+
 def _target(world: World) -> Value:
+    if world.settings.family == "gaussian":
+        return world.rng.normal(0.0, 2.0, size=world.n)
     if world.settings.family == "binary":
         if world.settings.one_hot:
             return world.rng.integers(0, 2, size=world.n).astype(np.float64)
@@ -134,6 +167,12 @@ def _logits(world: World) -> Value:
 
 
 def _loss(world: World) -> Value:
+    if world.settings.family == "gaussian":
+        return _gaussian_loss(world)
+    return _categorical_or_binary_loss(world)
+
+
+def _categorical_or_binary_loss(world: World) -> Value:
     """The per-sample cross-entropy, by the package. A derivative with respect to the
     predicted probabilities treats each of them as a free variable (as
     ``cross_entropy_gradient`` does for probabilities): the loss is then
@@ -380,6 +419,18 @@ SYMBOLS: dict[str, Symbol] = {
     ),
     "lambda": Symbol("the strength of an L2 penalty", (), _scalar(0.01, 2.0)),
     "nu": Symbol("a Lagrange multiplier", (), _scalar(0.5, 3.0)),
+    "mu": Symbol(
+        "the predicted mean of a real-valued target",
+        ("sample",),
+        lambda w: w.rng.normal(0.0, 2.0, size=w.n),
+        families=("gaussian",),
+    ),
+    "mu*": Symbol(
+        "the true mean of a real-valued target", (), _scalar(-2.0, 2.0), families=("gaussian",)
+    ),
+    "sigma": Symbol(
+        "the standard deviation of the noise", (), _scalar(0.1, 3.0), families=("gaussian",)
+    ),
     "rho": Symbol("a factor that scales the logits", (), _scalar(0.5, 3.0)),
     "eta": Symbol("a learning rate", (), _scalar(0.01, 1.0)),
     "gamma": Symbol("the focusing parameter of the focal loss", (), _scalar(0.0, 5.0)),
@@ -598,6 +649,7 @@ FUNCTIONS: dict[str, Callable[[World, Args], Value]] = {
     "I": lambda world, args: -math.log(world.value("p")[_class(world, args.values[0])]),
     "L": lambda world, args: _loss_of(world, *args.values),
     "tilde p": _empirical,
+    "cal N": _normal,
     "hat y": _prediction,
 }
 
