@@ -40,3 +40,19 @@ def test_config_has_no_project_plugin_or_hooks() -> None:
     # Third-party plugins only: Zensical has its own search and mkdocstrings, and
     # ignores mike's (which only matters inside a mike deploy).
     assert set(plugins) <= {"search", "mkdocstrings", "mike"}, plugins
+
+
+def test_the_built_site_numbers_its_equations_and_explains_its_terms(
+    site_builds: dict[str, Path],
+) -> None:
+    """What the Markdown extensions add, in the built pages: numbered formulas with
+    their anchors, references linked across pages, the checked-formula note, and the
+    glossary's terms as tooltips."""
+    site = site_builds["properdocs"]
+    gradient = (site / "explanation" / "gradient" / "index.html").read_text(encoding="utf-8")
+    assert '<div class="equation" id="eq-gradient-entry">' in gradient
+    assert "<mtext>(4)</mtext>" in gradient  # the number is drawn in the formula
+    assert 'href="../logits/#eq-log-softmax"' in gradient  # a reference to another page
+    assert gradient.count('class="formula-check"') >= 10
+    entropy = (site / "explanation" / "entropy" / "index.html").read_text(encoding="utf-8")
+    assert '<abbr title="The information an outcome carries' in entropy

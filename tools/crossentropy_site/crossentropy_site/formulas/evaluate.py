@@ -47,8 +47,8 @@ from .world import (
     WHOLE,
     Args,
     EvaluationError,
-    World,
     Gaussian,
+    World,
     empirical_entropy,
 )
 
