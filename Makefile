@@ -2,7 +2,8 @@
 #   make serve        install the docs tools, build the site and serve it on http://127.0.0.1:8000
 #   make test         install everything, lint, type-check, build the site strictly, run every test
 # For the people who write pages (see CONTRIBUTING.md):
-#   make docs-update  rewrite every docs output block (and bound number) with what the code prints now
+#   make docs-update  rewrite every docs output block (and bound number) with what the code prints
+#                     now, and the site's plain Markdown (docs/markdown/, llms.txt)
 #   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
 # For the workflows:
 #   make docs-deploy VERSION=dev [ALIASES=latest] [PUSH=1] PAGES=dir   mike deploy, Pages tree
@@ -62,7 +63,8 @@ pytest: $(VENV)/.test-installed
 test: lint typecheck build pytest
 
 docs-update: $(VENV)/.test-installed
-	$(BIN)/python -m crossentropy_site.update docs
+	$(BIN)/python -m crossentropy_site.update docs; status=$$?; \
+	$(BIN)/python -m crossentropy_site.llms docs && exit $$status
 
 docs-deploy: $(VENV)/.docs-installed
 	$(BIN)/python tools/gh_pages.py deploy $(VERSION) $(ALIASES) --out $(PAGES) $(if $(PUSH),--push)

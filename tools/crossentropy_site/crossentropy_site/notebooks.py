@@ -57,6 +57,16 @@ def page_url(relative: str) -> str:
     return "".join(f"{part}/" for part in parts)
 
 
+#: The folder of the pages' plain Markdown (crossentropy_site.llms), in the docs.
+MARKDOWN_FOLDER = "markdown"
+
+
+def markdown_path(relative: str) -> str:
+    """Where a page's plain Markdown is: ``explanation/gradient.md`` ->
+    ``markdown/explanation/gradient.txt``."""
+    return f"{MARKDOWN_FOLDER}/{relative.removesuffix('.md')}.txt"
+
+
 def download_name(relative: str) -> str:
     """The notebook's file name: ``explanation-gradient.ipynb``, ``index.ipynb``."""
     stem = PurePosixPath(relative).with_suffix("").as_posix().replace("/", "-")
@@ -270,15 +280,23 @@ class _DownloadLink(Preprocessor):
         if path is None:
             return lines
         page = Page(text, path)
-        if not page.examples:
-            return lines
         relative = path.resolve().relative_to(site.docs_dir).as_posix()
-        document = notebook(page, relative, site.site_url or "/")
-        name = download_name(relative)
-        link = (
-            f'<p class="ce-notebook">Run this page yourself: <a download="{name}" '
-            f'href="{data_url(document)}">download it as a Jupyter notebook</a>.</p>'
-        )
+        if relative.startswith(f"{MARKDOWN_FOLDER}/"):
+            return lines
+        # The page's plain Markdown (crossentropy_site.llms), relative to the page.
+        markdown = posixpath.relpath(markdown_path(relative), page_url(relative).rstrip("/") or ".")
+        plain = f'<a href="{markdown}">read it as plain Markdown</a>'
+        if page.examples:
+            document = notebook(page, relative, site.site_url or "/")
+            name = download_name(relative)
+            link = (
+                f'<p class="ce-notebook">Run this page yourself: <a download="{name}" '
+                f'href="{data_url(document)}">download it as a Jupyter notebook</a>, or '
+                f"{plain} (for an assistant).</p>"
+            )
+        else:
+            link = f'<p class="ce-notebook">This page for an assistant: {plain}.</p>'
+
         title = next((i for i, line in enumerate(lines) if _TITLE.match(line)), None)
         at = 0 if title is None else title + 1
         return [*lines[:at], "", link, "", *lines[at:]]
