@@ -39,6 +39,7 @@ def test_the_markdown_is_clean() -> None:
     files = generated_files(DOCS)
     for path, text in files.items():
         assert not re.search(r"\d\{= ", text), path  # a bound number's markup
+        assert not text.startswith("---\n"), path  # a page's YAML front matter
         for left in ("{const:", "\\label{", "\\eqref{", "% check:", "% unchecked:", "<!--"):
             assert left not in text, (path, left)
     gradient = files[DOCS / "markdown/explanation/gradient.txt"]

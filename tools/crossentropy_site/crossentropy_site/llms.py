@@ -48,6 +48,10 @@ _SUMMARY = (
 )
 
 
+#: YAML front matter (settings for the builder, such as a search boost) is no text.
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n\s*", re.DOTALL)
+
+
 def clean_markdown(page: Page, relative: str, site_url: str, docs_dir: Path) -> str:
     """The page as plain Markdown (see the module docstring)."""
     labels = site_labels(docs_dir)
@@ -61,7 +65,7 @@ def clean_markdown(page: Page, relative: str, site_url: str, docs_dir: Path) -> 
         pieces.append(_figure_text(page, fence, url))
         position = fence.end
     pieces.append(page.text[position:])
-    text = Page("".join(pieces)).without_markup()
+    text = Page(_FRONT_MATTER.sub("", "".join(pieces), count=1)).without_markup()
     text = _COMMENT.sub("", text)
     text = _DIRECTIVE.sub("", text)
     text = _LABEL.sub(lambda m: f"\\tag{{{own[m['name']]}}}", text)
