@@ -1,6 +1,7 @@
 """Every page with Python code links its notebook, and every notebook, taken out of the
-built site, runs top to bottom in a fresh interpreter and prints exactly what it stores
-(which is what the page shows)."""
+built site, runs top to bottom in a fresh interpreter, in an empty folder outside the
+repository (as a reader's download does), and prints exactly what it stores (which is
+what the page shows)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from crossentropy_site.notebooks import download_name, page_url
+from crossentropy_site.notebooks import DATA_TAG, download_name, page_url
 from crossentropy_site.pages import Page
 from crossentropy_site.session import normalise
 
@@ -79,21 +80,27 @@ def test_notebook_reproduces_its_outputs(
     name, document = _notebook(site_builds["properdocs"], relative)
     assert name == download_name(relative)
     nbformat.validate(nbformat.from_dict(document))  # type: ignore[no-untyped-call]
-    code = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
-    examples = [e for e in Page.read(PAGES[relative]).examples]
-    assert len(code) == len(examples), "one code cell per example of the page"
+    cells = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
+    data = [DATA_TAG in cell["metadata"].get("tags", []) for cell in cells]
+    page = Page.read(PAGES[relative])
+    # A page that reads files names them, and its notebook's first code cell writes them.
+    assert data == [bool(page.notebook_data)] + [False] * (len(cells) - 1)
+    code = [cell for cell, writes in zip(cells, data, strict=True) if not writes]
+    assert len(code) == len(page.examples), "one code cell per example of the page"
     path = tmp_path / name
     path.write_text(json.dumps(document), encoding="utf-8")
+    folder = tmp_path / "reader"  # nothing of the repository in it
+    folder.mkdir()
     run = subprocess.run(
         [sys.executable, "-c", RUNNER, str(path)],
-        cwd=REPO_ROOT,
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert run.returncode == 0, f"{name} fails in a fresh interpreter:\n{run.stderr}"
-    printed = json.loads(run.stdout)
+    printed = [out for out, writes in zip(json.loads(run.stdout), data, strict=True) if not writes]
     for index, (cell, actual) in enumerate(zip(code, printed, strict=True)):
         stored = "".join("".join(o.get("text", "")) for o in cell["outputs"])
         assert normalise(actual) == normalise(stored), f"{name}, code cell {index}"

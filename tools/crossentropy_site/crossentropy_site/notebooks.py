@@ -31,7 +31,14 @@ from markdown.preprocessors import Preprocessor
 from .pages import CUSTOM_FENCES, Example, Fence, Page
 from .project import current_page, find_page, project
 
-__all__ = ["NotebookExtension", "download_name", "makeExtension", "notebook", "page_url"]
+__all__ = [
+    "DATA_TAG",
+    "NotebookExtension",
+    "download_name",
+    "makeExtension",
+    "notebook",
+    "page_url",
+]
 
 _LINK = re.compile(r"(?P<open>\]\()(?P<target>[^)\s]+)(?P<close>(?:\s+\"[^\"]*\")?\))")
 _ADMONITION = re.compile(
@@ -43,6 +50,8 @@ _FOOTNOTE_DEFINITION = re.compile(
     r"^\[\^[\w-]+\]:[ \t]*(?P<body>.*(?:\n(?:[ \t]{4}.*|[ \t]*(?=\n[ \t]{4})))*)", re.MULTILINE
 )
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^[\w-]+\]")
+#: The tag of the cell that writes a page's data files (not one of the page's examples).
+DATA_TAG = "data"
 _TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 
 
@@ -197,9 +206,34 @@ def _figure_text(page: Page, fence: Fence, url: str) -> str:
     return f"*{what}, drawn on [the page]({url}): {text}*"
 
 
-def notebook(page: Page, relative: str, site_url: str) -> dict[str, Any]:
+def _data_cell(index: int, data: dict[str, str]) -> dict[str, Any]:
+    """A code cell that writes ``data`` (path -> text) where the page's code reads it,
+    unless a file is there already (in a checkout of the repository it is)."""
+    files = "".join(f"    {name!r}: {text!r},\n" for name, text in data.items())
+    code = (
+        "# The data this page reads, as committed when the site was built: written to\n"
+        "# the working directory (unless there already) so that this notebook runs\n"
+        "# outside a checkout of the repository.\n"
+        "from pathlib import Path\n\n"
+        f"DATA = {{\n{files}}}\n"
+        "for name, text in DATA.items():\n"
+        "    path = Path(name)\n"
+        "    if not path.exists():\n"
+        "        path.parent.mkdir(parents=True, exist_ok=True)\n"
+        '        path.write_text(text, encoding="utf-8")\n'
+    )
+    cell = _code_cell(index, code, None)
+    cell["metadata"] = {"tags": [DATA_TAG]}
+    return cell
+
+
+def notebook(
+    page: Page, relative: str, site_url: str, data: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The page as an nbformat 4.5 notebook (a JSON-ready dict). ``relative`` is the
-    page's path in the docs directory, ``site_url`` the site's address (with "/")."""
+    page's path in the docs directory, ``site_url`` the site's address (with "/"),
+    ``data`` the files the page's code reads (path -> text; see
+    :attr:`Page.notebook_data`), written by a first code cell tagged ``DATA_TAG``."""
     url = site_url + page_url(relative)
     title = _TITLE.search(page.text)
     cells: list[dict[str, Any]] = [
@@ -211,6 +245,8 @@ def notebook(page: Page, relative: str, site_url: str) -> dict[str, Any]:
             "(`pip install crossentropy`).*",
         )
     ]
+    if data:
+        cells.append(_data_cell(len(cells), data))
     examples = {example.fence.start: example for example in page.examples}
     outputs = {example.output.start for example in page.examples if example.output}
     position, quoted = 0, None
@@ -287,7 +323,10 @@ class _DownloadLink(Preprocessor):
         markdown = posixpath.relpath(markdown_path(relative), page_url(relative).rstrip("/") or ".")
         plain = f'<a href="{markdown}">read it as plain Markdown</a>'
         if page.examples:
-            document = notebook(page, relative, site.site_url or "/")
+            data = {
+                name: site.resolve(name).read_text(encoding="utf-8") for name in page.notebook_data
+            }
+            document = notebook(page, relative, site.site_url or "/", data)
             name = download_name(relative)
             link = (
                 f'<p class="ce-notebook">Run this page yourself: <a download="{name}" '

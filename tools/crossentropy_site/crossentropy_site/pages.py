@@ -304,6 +304,9 @@ _CONTINUES = re.compile(r"^\s*(?:>>>\s*)?#\s*continues\b", re.IGNORECASE)
 #: A page whose blocks form one session (besides the tutorials) says why.
 _SESSION = re.compile(r"<!--\s*session:\s*(?P<reason>.*?)\s*-->", re.DOTALL)
 
+#: Files a page's code reads, which its notebook carries (paths from the config's folder).
+_NOTEBOOK_DATA = re.compile(r"<!--\s*notebook-data:\s*(?P<paths>.*?)\s*-->", re.DOTALL)
+
 _SKIP = re.compile(r"<!--\s*skip:\s*(?P<action>next|start|end)\b(?P<reason>.*?)-->", re.DOTALL)
 
 
@@ -401,6 +404,14 @@ class Page:
             return "a tutorial is one session"
         marked = _SESSION.search(self.text)
         return marked["reason"] if marked else None
+
+    @cached_property
+    def notebook_data(self) -> list[str]:
+        """The data files the page's code reads, named with
+        ``<!-- notebook-data: benchmarks/results.json ... -->`` (paths relative to the
+        folder of mkdocs.yml): its notebook writes them where the code looks, so that it
+        runs outside a checkout of the repository."""
+        return [path for m in _NOTEBOOK_DATA.finditer(self.text) for path in m["paths"].split()]
 
     @cached_property
     def snippets(self) -> list[list[Example]]:
