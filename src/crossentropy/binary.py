@@ -169,8 +169,16 @@ def binary_cross_entropy(
     >>> print(f"{binary_cross_entropy(np.log(p / (1 - p)), y, from_logits=True):.6f}")
     0.279777
     """
-    # locals() is, on this first line, exactly the arguments by name.
-    problem = _prepare(**locals())
+    problem = _prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        reduction=reduction,
+        sample_weight=sample_weight,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        base=base,
+    )
     losses = binary_losses(
         problem.predicted, problem.labels, problem.pos_weight, from_logits=problem.from_logits
     )
@@ -286,8 +294,16 @@ def binary_cross_entropy_gradient(
     >>> print(binary_cross_entropy_gradient(p, np.array([0, 1, 1])))
     [ 0.33333333 -0.66666667 -0.41666667]
     """
-    # locals() is, on this first line, exactly the arguments by name.
-    problem = _prepare(**locals())
+    problem = _prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        reduction=reduction,
+        sample_weight=sample_weight,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        base=base,
+    )
     gradient = binary_gradient(
         problem.predicted, problem.labels, problem.pos_weight, from_logits=problem.from_logits
     )

@@ -159,8 +159,19 @@ def cross_entropy(
     >>> print(cross_entropy(logits, np.array([0, 1]), from_logits=True, reduction="none"))
     [0.41703002 0.22004952]
     """
-    # locals() is, on this first line, exactly the arguments by name.
-    problem = prepare(**locals(), optimistic=True)
+    problem = prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        axis=axis,
+        reduction=reduction,
+        class_weight=class_weight,
+        sample_weight=sample_weight,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        base=base,
+        guess_one_hot=True,  # one-hot targets are tested on the way (see _plan.OneHotGuess)
+    )
     losses = plan_losses(problem)
     batch_shape = problem.predicted.batch_shape
     v.check_defined(losses.undefined, batch_shape)
@@ -253,7 +264,18 @@ def cross_entropy_gradient(
     >>> print(softmax(z) - np.array([1.0, 0.0, 0.0]))
     [-0.34099886  0.24243297  0.09856589]
     """
-    problem = prepare(**locals())  # the arguments by name, as in cross_entropy
+    problem = prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        axis=axis,
+        reduction=reduction,
+        class_weight=class_weight,
+        sample_weight=sample_weight,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        base=base,
+    )
     rows, reduction = problem.predicted, problem.options.reduction
     row_scale = gradient_scale(
         problem.multiplier(),
