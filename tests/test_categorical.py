@@ -314,6 +314,54 @@ def test_dtype_is_preserved(dtype: Any, expected: Any) -> None:
     assert ce.logsumexp(z).dtype == expected
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_non_native_byte_order_is_read_by_kind_and_size(dtype: Any) -> None:
+    """An array in the other byte order (``'>f4'`` on a little-endian machine) is the
+    same numbers: the same tolerance, the same results, returned in native order."""
+    native = np.dtype(dtype)
+    swapped = native.newbyteorder("S")
+    rng = np.random.default_rng(5)
+    z = (rng.normal(size=(4, 3)) * 2).astype(native)
+    p = ce.softmax(z)
+    labels = np.array([0, 2, 1, 2])
+    soft = ce.softmax(z[::-1])
+    weights = np.array([1.0, 0.5, 2.0, 1.0])
+
+    def both(call: Any, *arrays: Any, **options: Any) -> None:
+        expected = call(*arrays, **options)
+        got = call(*(a.astype(a.dtype.newbyteorder("S")) for a in arrays), **options)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype == native
+        assert np.asarray(got).dtype.isnative
+        np.testing.assert_array_equal(got, expected)
+
+    for reduction in REDUCTIONS:
+        for target in (labels, soft):
+            both(ce.cross_entropy, p, target, reduction=reduction)
+            both(ce.cross_entropy, z, target, from_logits=True, reduction=reduction)
+            both(ce.cross_entropy_gradient, p, target, reduction=reduction)
+            both(ce.cross_entropy_gradient, z, target, from_logits=True, reduction=reduction)
+        both(ce.kl_divergence, p, soft, reduction=reduction)
+        both(ce.binary_cross_entropy, p[:, 0], soft[:, 0], reduction=reduction)
+        both(ce.binary_cross_entropy_gradient, z[:, 0], soft[:, 0], from_logits=True)
+    both(ce.entropy, p)
+    both(ce.softmax, z)
+    both(ce.log_softmax, z)
+    both(ce.logsumexp, z)
+    swapped_weights = weights.astype(np.dtype(np.float64).newbyteorder("S"))
+    assert_allclose(
+        ce.cross_entropy(p.astype(swapped), labels, sample_weight=swapped_weights),
+        ce.cross_entropy(p, labels, sample_weight=weights),
+        rtol=0,
+    )
+    swapped_labels = labels.astype(np.dtype(np.int64).newbyteorder("S"))
+    np.testing.assert_array_equal(ce.one_hot(swapped_labels, 3), ce.one_hot(labels, 3))
+    # The reproducer of the review: rejected as float64 (tolerance 1.5e-8) before.
+    big_endian = np.array([[0.6, 0.4]], dtype=">f4")
+    assert_allclose(ce.cross_entropy(big_endian, np.array([0])), -np.log(0.6), rtol=1e-6)
+    gradient = ce.cross_entropy_gradient(big_endian, np.array([0]), from_logits=True)
+    assert gradient.dtype == np.float32
+
+
 def test_float16_is_computed_in_float32() -> None:
     z = np.array([[10.0, -5.0, 0.0, 3.0]], dtype=np.float16)
     got = ce.cross_entropy(z, [3], from_logits=True)

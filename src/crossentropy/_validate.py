@@ -65,22 +65,26 @@ def check_count(value: Any, name: str) -> int:
 
 
 def compute_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    """The floating dtype a computation runs in: float32 and float64 are kept,
-    float16 is computed in float32, integers and booleans in float64."""
-    if dtype == np.float32 or dtype == np.float16:
+    """The floating dtype a computation runs in, told by kind and size (byte order
+    aside): float16 and float32 are computed in float32, float64 in float64, integers
+    and booleans in float64. Always native byte order."""
+    if dtype.kind == "f" and dtype.itemsize <= 4:
         return np.dtype(np.float32)
     return np.dtype(np.float64)
 
 
 def result_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    """The dtype a result is returned in: the input's floating dtype, float64 otherwise."""
+    """The dtype a result is returned in: the input's floating dtype (float16, float32
+    or float64), float64 otherwise; always in native byte order (``'>f4'`` gives
+    float32)."""
     if dtype.kind == "f" and dtype.itemsize <= 8:
-        return dtype
+        return np.dtype(f"f{dtype.itemsize}")
     return np.dtype(np.float64)
 
 
 def as_real_array(value: ArrayLike, name: str) -> NDArray[Any]:
-    """Convert ``value`` to an array of a real numeric dtype, or raise TypeError."""
+    """Convert ``value`` to an array of a real numeric dtype in native byte order (an
+    array in the other byte order is copied), or raise TypeError."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged lists and the like
@@ -91,6 +95,8 @@ def as_real_array(value: ArrayLike, name: str) -> NDArray[Any]:
             f"{name} must hold real numbers (bool, integer or float), "
             f"got an array of dtype {array.dtype}"
         )
+    if not array.dtype.isnative:  # '>f4' on a little-endian machine: every kernel
+        array = array.astype(array.dtype.newbyteorder("="))  # reads native numbers
     return array
 
 

@@ -244,7 +244,8 @@ def binary_cross_entropy_gradient(
     numpy.ndarray
         An array of ``predicted``'s shape. float32 input gives float32, float64 gives
         float64, float16 is computed in float32 and returned as float16, integers and
-        booleans give float64. Every element is 0 when the mean's denominator is 0.
+        booleans give float64, in native byte order whatever the input's. Every
+        element is 0 when the mean's denominator is 0.
 
     Raises
     ------

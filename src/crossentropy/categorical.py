@@ -94,7 +94,9 @@ def cross_entropy(
     numpy.floating or numpy.ndarray
         A scalar for ``"mean"`` and ``"sum"``, an array of the batch shape for
         ``"none"``. float32 input gives float32, float64 gives float64, float16 is
-        computed in float32 and returned as float16, integers give float64.
+        computed in float32 and returned as float16, integers give float64. The
+        dtype is told by kind and size: input in the other byte order (``'>f4'``)
+        gives the same numbers, in native byte order (float32).
 
     Raises
     ------
