@@ -206,13 +206,38 @@ def test_bad_targets_are_reported_before_bad_logits() -> None:
 
 
 def test_float16_targets_are_summed_beyond_float16_precision() -> None:
-    """A float16 target row whose exact sum, 0.999677, is within float16's tolerance
-    (3.5e-4) is accepted; summed in float16 it would round to 0.999512 and fail."""
+    """A float16 target row is summed in float64: its exact sum, 0.999677, not the
+    0.999512 that float16 arithmetic would give."""
     y = np.random.default_rng(3).dirichlet(np.ones(50) * 0.1, 4000).astype(np.float16)[96:97]
     assert abs(float(y.astype(np.float64).sum()) - 0.999677) < 1e-6
     z = np.zeros((1, 50), dtype=np.float32)
     got = ce.cross_entropy(z, y, from_logits=True)
     assert_allclose(got, y.astype(np.float64).sum() * np.log(50), rtol=1e-6)
+
+
+def test_float16_probabilities_are_checked_with_float16s_tolerance() -> None:
+    """Rows of float16 probabilities carry float16's rounding (a sum off by up to
+    ~1e-3 at K = 3), although they are computed in float32: their sums are held to
+    sqrt(eps) of float16, 0.031, not of float32. The package's own float16 softmax
+    was rejected for 11 rows of 5000 with float32's 3.5e-4."""
+    z = np.random.default_rng(21).normal(0, 1, (5000, 3)).astype(np.float16)
+    p = ce.softmax(z)
+    assert p.dtype == np.float16
+    assert np.all((p >= 0) & (p <= 1))  # rounding never takes a softmax out of [0, 1]
+    assert np.abs(p.astype(np.float64).sum(axis=1) - 1).max() > 3.5e-4  # the hard rows
+    labels = np.zeros(5000, dtype=int)
+    for check in (
+        lambda: ce.cross_entropy(p, labels),
+        lambda: ce.cross_entropy(z, p, from_logits=True),
+        lambda: ce.entropy(p),
+        lambda: ce.kl_divergence(p, p),
+        lambda: ce.cross_entropy_gradient(p, labels),
+    ):
+        assert np.all(np.isfinite(check()))
+    one = ce.softmax(np.array([-1.228, -0.8657, -0.06104], np.float16))
+    assert_allclose(ce.cross_entropy(one, 2), -np.log(one[2].astype(np.float64)), rtol=1e-3)
+    with pytest.raises(ValueError, match=r"sums to 1\.0[45]\d* \(tolerance 3\.1e-02\)"):
+        ce.cross_entropy(np.array([0.5, 0.55], np.float16), 0)
 
 
 @pytest.mark.parametrize("sample_weight", [[1.0, -1.0], [1.0, 1.0, 1.0]])

@@ -118,11 +118,14 @@ class Problem:
 # --- validation ---------------------------------------------------------------------
 
 
-def checked_distribution(rows: NDArray[Any], name: str, *, hint: str = "") -> RowStats:
+def checked_distribution(
+    rows: NDArray[Any], name: str, *, given: np.dtype[Any] | None = None, hint: str = ""
+) -> RowStats:
     """Check that every row (class axis last) of ``rows`` is a distribution, from the
-    statistics one pass over them gathers; return those statistics."""
+    statistics one pass over them gathers; return those statistics. ``given``: the
+    dtype the values were given in, when ``rows`` has been converted (float16 to float32)."""
     stats = row_statistics(Rows(rows))
-    v.check_distribution(rows, stats, name, hint=hint)
+    v.check_distribution(rows, stats, name, given=given, hint=hint)
     return stats
 
 
@@ -207,7 +210,7 @@ def prepare(
     parsed = _parse_target(target, pred, options, guess=guess)
     moved = classes_last(pred, options.axis)
     if not options.from_logits:
-        checked_distribution(moved, "predicted", hint=v.LOGITS_HINT)
+        checked_distribution(moved, "predicted", given=out_dtype, hint=v.LOGITS_HINT)
     k, dtype = pred.shape[options.axis], pred.dtype
     weights = None if class_weight is None else v.check_class_weight(class_weight, k, dtype)
     samples = None

@@ -216,9 +216,12 @@ def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> Non
 
 
 def sum_tolerance(dtype: np.dtype[Any]) -> float:
-    """How far a row sum may stray from 1: sqrt(eps) of the dtype, as scikit-learn's
-    ``log_loss`` uses (3.5e-4 for float32, 1.5e-8 for float64)."""
-    return float(np.sqrt(np.finfo(compute_dtype(dtype)).eps))
+    """How far a row sum may stray from 1: sqrt(eps) of the dtype the values were
+    given in, as scikit-learn's ``log_loss`` uses (0.031 for float16, 3.5e-4 for
+    float32, 1.5e-8 for float64 and for integers). float16 is computed in float32,
+    but its values carry float16's rounding: a correctly rounded row of 3 float16
+    probabilities may sum to 1 +- 1e-3."""
+    return float(np.sqrt(np.finfo(result_dtype(dtype)).eps))
 
 
 class RowStatistics(Protocol):
@@ -235,18 +238,25 @@ class RowStatistics(Protocol):
 
 
 def check_distribution(
-    rows: NDArray[Any], stats: RowStatistics, name: str, *, hint: str = ""
+    rows: NDArray[Any],
+    stats: RowStatistics,
+    name: str,
+    *,
+    given: np.dtype[Any] | None = None,
+    hint: str = "",
 ) -> None:
     """Check that every row (last axis) of ``rows`` is a probability distribution:
-    not NaN, in [0, 1], and summing to 1 within :func:`sum_tolerance`, from the row
-    statistics ``stats``. Only on the way to an error is ``rows`` itself read, to
-    find the first bad value."""
+    not NaN, in [0, 1], and summing to 1 within the :func:`sum_tolerance` of the dtype
+    the values were ``given`` in (``rows``' own by default; float16 input is computed
+    in float32), from the row statistics ``stats``. Only on the way to an error is
+    ``rows`` itself read, to find the first bad value. (A float16 value is exactly a
+    float32 value, so the range [0, 1] needs no tolerance.)"""
     if np.isnan(stats.low) or np.isnan(stats.high) or stats.low < 0 or stats.high > 1:
         check_unit_interval(rows, name, hint=hint)  # finds and reports the first bad value
     if stats.one_hot:
         return
     shaped = stats.sums.reshape(rows.shape[:-1])
-    tol = sum_tolerance(rows.dtype)
+    tol = sum_tolerance(rows.dtype if given is None else given)
     bad = np.abs(shaped - 1.0) > tol
     if bad.any():
         first = tuple(np.argwhere(bad)[0])

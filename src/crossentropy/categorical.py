@@ -59,12 +59,14 @@ def cross_entropy(
     predicted : array_like
         Predicted probabilities, or unnormalised logits with ``from_logits=True``.
         Any shape; the classes lie along ``axis``. Probabilities must lie in [0, 1]
-        and sum to 1 along ``axis`` (within ``sqrt(eps)`` of the dtype).
+        and sum to 1 along ``axis``, within ``sqrt(eps)`` of the dtype they are given
+        in (float16: 0.031, float32: 3.5e-4, float64 and integers: 1.5e-8).
     target : array_like
         Either class indices, an integer array of the shape of ``predicted`` without
         the class axis; or probabilities (one-hot or soft), an array of the same shape
-        as ``predicted`` whose entries lie in [0, 1] and sum to 1 along ``axis``. The
-        form is told apart by shape, not dtype, so an integer one-hot array works.
+        as ``predicted`` whose entries lie in [0, 1] and sum to 1 along ``axis``
+        (within ``sqrt(eps)`` of their own dtype). The form is told apart by shape,
+        not dtype, so an integer one-hot array works.
     from_logits : bool, default False
         Treat ``predicted`` as logits $z$ and use the stable
         $\log \hat y_c = z_c - \operatorname{logsumexp}(z)$. Logits may be ``-inf``

@@ -28,7 +28,7 @@ def _distribution_rows(value: ArrayLike, name: str, axis: Any) -> tuple[Rows, np
     axis = v.normalize_axis(axis, array.ndim, of=name)
     v.check_axis_not_empty(array, axis, name, classes=True)
     moved = np.moveaxis(array, axis, -1)
-    checked_distribution(moved, name)
+    checked_distribution(moved, name, given=out_dtype)
     return Rows(moved), out_dtype
 
 
@@ -62,8 +62,9 @@ def entropy(
     Parameters
     ----------
     p : array_like
-        Probabilities in [0, 1] summing to 1 along ``axis``. Unlike
-        ``scipy.stats.entropy``, ``p`` is validated, never silently normalised.
+        Probabilities in [0, 1] summing to 1 along ``axis`` (within ``sqrt(eps)`` of
+        their dtype, as in :func:`cross_entropy`). Unlike ``scipy.stats.entropy``,
+        ``p`` is validated, never silently normalised.
     axis : int, default -1
         The axis that holds the outcomes.
     base : float, optional
