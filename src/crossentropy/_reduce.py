@@ -11,9 +11,10 @@ weights ``w_i``:
   :func:`mean_denominator`);
 
 each divided by ``log(base)`` (:func:`in_base`). Sums are accumulated in float64 and
-the result is cast to the input's dtype. A kernel that can sum the losses itself,
-without an array of them, passes that sum instead. A gradient scales each sample's
-row as its loss is scaled here (:func:`gradient_scale`).
+the result is cast to the input's dtype (:func:`as_result`: a value beyond float16's
+range is ``inf`` there, silently). A kernel that can sum the losses itself, without
+an array of them, passes that sum instead. A gradient scales each sample's row as its
+loss is scaled here (:func:`gradient_scale`).
 
 Imports :mod:`crossentropy._typing` and :mod:`crossentropy._kernels.primitives`.
 """
@@ -53,6 +54,15 @@ def in_base(value: _Value, log_base: float) -> _Value:
     return value / log_base if log_base != 1.0 else value
 
 
+def as_result(values: FloatArray, dtype: np.dtype[Any]) -> FloatArray:
+    """``values`` in the result dtype ``dtype`` (no copy when they are in it already).
+    float16 results are computed in float32; one beyond float16's range (65504)
+    becomes ``inf`` in the cast, silently: that is the honest float16 answer, which
+    the docstrings state, not an accident for NumPy to warn about."""
+    with np.errstate(over="ignore"):
+        return values.astype(dtype, copy=False)
+
+
 def reduce_losses(
     losses: FloatArray | float,
     *,
@@ -71,13 +81,13 @@ def reduce_losses(
     else:
         weighted = losses if multiplier is None else mul0(multiplier, losses)
         if reduction == "none":
-            return np.asarray(in_base(weighted, log_base).reshape(batch_shape), dtype=out_dtype)
+            return as_result(in_base(weighted, log_base).reshape(batch_shape), out_dtype)
         total = float(np.sum(weighted, dtype=np.float64))
         size = weighted.size
     if reduction == "mean":
         count = mean_denominator(normaliser, size)
         total = total / count if count > 0 else 0.0
-    return out_dtype.type(in_base(total, log_base))  # type: ignore[no-any-return]
+    return as_result(np.asarray(in_base(total, log_base)), out_dtype)[()]
 
 
 def gradient_scale(

@@ -2,7 +2,7 @@ r"""Softmax, log-softmax, log-sum-exp and one-hot encoding: the public functions
 
 Each validates its input, runs a row kernel (:mod:`crossentropy._kernels.softmax`) and
 rejects the slices whose result is undefined. Imports the validation, the engine's
-rows and the kernel.
+rows, the kernel and the reduction's cast to the result dtype.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from . import _validate as v
 from ._engine import Rows
 from ._kernels.softmax import logsumexp_rows, softmax_rows
+from ._reduce import as_result
 from ._typing import FloatArray
 
 __all__ = ["log_softmax", "logsumexp", "one_hot", "softmax"]
@@ -33,7 +34,7 @@ def _softmax(z: ArrayLike, axis: int, *, log: bool) -> FloatArray:
     out = np.empty((*rows.batch_shape, rows.k), dtype=rows.dtype)
     lse = softmax_rows(rows, out.reshape(rows.n, rows.k), log=log)
     v.check_defined_slices(lse, rows.batch_shape, "z", allow_inf=False)
-    return np.moveaxis(out, -1, axis).astype(out_dtype, copy=False)
+    return as_result(np.moveaxis(out, -1, axis), out_dtype)
 
 
 def softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
@@ -109,7 +110,8 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     Returns
     -------
     numpy.ndarray
-        Log-probabilities of ``z``'s shape and dtype rules.
+        Log-probabilities of ``z``'s shape and dtype rules; in float16, one below
+        float16's range (-65504) is ``-inf``, without a warning.
 
     Raises
     ------
@@ -195,7 +197,7 @@ def logsumexp(z: ArrayLike, *, axis: int = -1) -> np.floating[Any] | NDArray[np.
     rows, _, out_dtype = _rows_of(z, axis, "z")
     lse = logsumexp_rows(rows, rows.dtype)
     v.check_defined_slices(lse, rows.batch_shape, "z", allow_inf=True)
-    result = lse.reshape(rows.batch_shape).astype(out_dtype, copy=False)
+    result = as_result(lse.reshape(rows.batch_shape), out_dtype)
     return result if result.ndim else result[()]
 
 

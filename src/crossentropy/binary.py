@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import _validate as v
 from ._kernels.binary import binary_gradient, binary_losses, smoothed_labels
 from ._kernels.primitives import mul0
-from ._reduce import gradient_scale, reduce_losses
+from ._reduce import as_result, gradient_scale, reduce_losses
 from ._typing import FloatArray
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_gradient"]
@@ -130,6 +130,9 @@ def binary_cross_entropy(
     -------
     numpy.floating or numpy.ndarray
         A scalar for ``"mean"`` and ``"sum"``; ``predicted``'s shape for ``"none"``.
+        In ``predicted``'s floating dtype (float64 for integers), native byte order;
+        float16 is computed in float32, and a float16 result beyond float16's range
+        is ``inf``, without a warning.
 
     Raises
     ------
@@ -244,8 +247,9 @@ def binary_cross_entropy_gradient(
     numpy.ndarray
         An array of ``predicted``'s shape. float32 input gives float32, float64 gives
         float64, float16 is computed in float32 and returned as float16, integers and
-        booleans give float64, in native byte order whatever the input's. Every
-        element is 0 when the mean's denominator is 0.
+        booleans give float64, in native byte order whatever the input's. A float16
+        result beyond float16's range (65504) is ``inf``, without a warning: the
+        honest float16 answer. Every element is 0 when the mean's denominator is 0.
 
     Raises
     ------
@@ -318,4 +322,4 @@ def binary_cross_entropy_gradient(
     )
     # A zero scale (weight 0, or a mean over nothing) gives 0, even against an infinity.
     scaled = mul0(scale.reshape(gradient.shape), gradient)
-    return np.asarray(scaled, dtype=problem.out_dtype)
+    return as_result(scaled, problem.out_dtype)

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
 from ._plan import plan_gradient, plan_losses, prepare
-from ._reduce import gradient_scale, reduce_losses
+from ._reduce import as_result, gradient_scale, reduce_losses
 
 __all__ = ["cross_entropy", "cross_entropy_gradient", "perplexity"]
 
@@ -98,7 +98,9 @@ def cross_entropy(
         ``"none"``. float32 input gives float32, float64 gives float64, float16 is
         computed in float32 and returned as float16, integers give float64. The
         dtype is told by kind and size: input in the other byte order (``'>f4'``)
-        gives the same numbers, in native byte order (float32).
+        gives the same numbers, in native byte order (float32). A float16 result
+        beyond float16's range (65504) is ``inf``, without a warning: the honest
+        float16 answer (compute in float32 for the number).
 
     Raises
     ------
@@ -238,8 +240,9 @@ def cross_entropy_gradient(
     Returns
     -------
     numpy.ndarray
-        An array of ``predicted``'s shape and dtype rules. Ignored samples have zero
-        rows; so does every row when the mean's denominator is 0.
+        An array of ``predicted``'s shape and dtype rules (float16 entries beyond
+        its range are ``inf``, as in :func:`cross_entropy`). Ignored samples have
+        zero rows; so does every row when the mean's denominator is 0.
 
     Raises
     ------
@@ -291,7 +294,7 @@ def cross_entropy_gradient(
     )
     out = np.empty((*rows.batch_shape, rows.k), dtype=problem.dtype)
     plan_gradient(problem, row_scale, out.reshape(rows.n, rows.k))
-    return np.moveaxis(out, -1, problem.options.axis).astype(problem.out_dtype, copy=False)
+    return as_result(np.moveaxis(out, -1, problem.options.axis), problem.out_dtype)
 
 
 def perplexity(
