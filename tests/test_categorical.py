@@ -423,6 +423,55 @@ def test_all_ignored_batch_gives_zero_loss_and_zero_gradient() -> None:
     assert not ce.cross_entropy_gradient(z, target, from_logits=True, ignore_index=-100).any()
 
 
+def test_the_gradient_of_a_row_that_counts_for_nothing_is_zero_not_nan() -> None:
+    """The reproducers of the review: an ignored label is class 0 inside, and p_0 = 0
+    gave -1/0 * 0 = NaN; a sample weight of 0 did the same with label smoothing."""
+    p = np.array([[0.0, 1.0], [0.5, 0.5]])
+    got = ce.cross_entropy_gradient(p, np.array([-100, 1]), ignore_index=-100)
+    np.testing.assert_array_equal(got, [[0.0, 0.0], [0.0, -2.0]])
+    got = ce.cross_entropy_gradient(
+        np.array([[0.0, 1.0]]), np.array([1]), sample_weight=[0.0], label_smoothing=0.1
+    )
+    np.testing.assert_array_equal(got, [[0.0, 0.0]])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("drop", ["ignore_index", "sample_weight"])
+@pytest.mark.parametrize(
+    "options", [{}, {"label_smoothing": 0.2}, {"class_weight": [2.0, 0.0, 1.0]}]
+)
+def test_a_row_that_counts_for_nothing_has_zero_loss_and_gradient(
+    reduction: str, from_logits: bool, drop: str, options: dict[str, Any]
+) -> None:
+    """Rows dropped by ignore_index or a zero sample weight, whose predictions put 0
+    (or -inf) on every class their stand-in target or the smoothing touches, add
+    nothing to the loss and have exactly zero gradient rows; the other rows are as
+    if the dropped ones were not there."""
+    p = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5], [0.0, 0.0, 1.0], [0.6, 0.3, 0.1]])
+    labels = np.array([1, 2, 0, 0])
+    dropped = np.array([True, False, True, False])
+    with np.errstate(divide="ignore"):
+        predicted = np.log(p) if from_logits else p  # log 0 = -inf: a masked class
+    if drop == "ignore_index":
+        target, extra = np.where(dropped, -100, labels), {"ignore_index": -100}
+    else:
+        target, extra = labels, {"sample_weight": np.where(dropped, 0.0, 1.0)}
+    kwargs = {"from_logits": from_logits, "reduction": reduction, **options}
+    loss = ce.cross_entropy(predicted, target, **kwargs, **extra)
+    grad = ce.cross_entropy_gradient(predicted, target, **kwargs, **extra)
+    kept_loss = ce.cross_entropy(predicted[~dropped], labels[~dropped], **kwargs)
+    kept_grad = ce.cross_entropy_gradient(predicted[~dropped], labels[~dropped], **kwargs)
+    assert not np.isnan(grad).any()
+    np.testing.assert_array_equal(grad[dropped], 0.0)
+    assert_allclose(grad[~dropped], kept_grad, rtol=1e-12)
+    if reduction == "none":
+        np.testing.assert_array_equal(loss[dropped], 0.0)
+        assert_allclose(loss[~dropped], kept_loss, rtol=1e-12)
+    else:
+        assert_allclose(loss, kept_loss, rtol=1e-12)
+
+
 def test_ignore_index_drops_samples_from_numerator_and_denominator() -> None:
     z = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 1.0], [0.0, 0.0, 5.0]])
     kept = ce.cross_entropy(z[[0, 2]], np.array([1, 2]), from_logits=True)

@@ -241,8 +241,10 @@ def cross_entropy_gradient(
     -------
     numpy.ndarray
         An array of ``predicted``'s shape and dtype rules (float16 entries beyond
-        its range are ``inf``, as in :func:`cross_entropy`). Ignored samples have
-        zero rows; so does every row when the mean's denominator is 0.
+        its range are ``inf``, as in :func:`cross_entropy`). A sample that counts for
+        nothing (ignored, or of sample weight 0) has a row of zeros, even where the
+        gradient of its loss would be infinite ($0 \cdot \infty = 0$, as in the
+        binary gradient); so does every row when the mean's denominator is 0.
 
     Raises
     ------

@@ -24,6 +24,15 @@ def mul0(coef: Any, values: FloatArray) -> FloatArray:
     return result
 
 
+def scale_rows0(block: FloatArray, scale: FloatArray) -> None:
+    """``block *= scale[:, None]`` in place, with ``0 * inf = 0``: a row whose scale is
+    0 (a sample that counts for nothing) becomes 0, even where it held an infinity."""
+    block *= scale[:, None]
+    zero = scale == 0
+    if zero.any():
+        block[zero] = 0
+
+
 def dot0(a: FloatArray, b: FloatArray) -> FloatArray:
     """Row-wise ``sum(a * b)`` with ``0 * inf = 0`` (the 0 log 0 = 0 convention)."""
     with np.errstate(invalid="ignore", over="ignore"):
