@@ -472,6 +472,51 @@ def test_a_row_that_counts_for_nothing_has_zero_loss_and_gradient(
         assert_allclose(loss, kept_loss, rtol=1e-12)
 
 
+P_CERTAIN = np.array([[1.0, 0.0], [0.5, 0.5]])
+ZERO_RESULTS = {
+    "loss none, -log 1": lambda: ce.cross_entropy(P_CERTAIN, np.array([0, 1]), reduction="none"),
+    "loss mean, -log 1": lambda: ce.cross_entropy(P_CERTAIN[:1], np.array([0])),
+    "loss sum, base 2": lambda: ce.cross_entropy(P_CERTAIN[:1], [0], reduction="sum", base=2),
+    "smoothed, one class": lambda: ce.cross_entropy(
+        np.ones((2, 1)), np.zeros(2, int), label_smoothing=0.3, reduction="none"
+    ),
+    "gradient, non-target classes": lambda: ce.cross_entropy_gradient(P_CERTAIN, np.array([0, 1])),
+    "gradient, soft target with zeros": lambda: ce.cross_entropy_gradient(
+        P_CERTAIN, np.array([[1.0, 0.0], [0.0, 1.0]]), reduction="none"
+    ),
+    "gradient of logits, ignored row": lambda: ce.cross_entropy_gradient(
+        np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([-1, 1]), from_logits=True, ignore_index=-1
+    ),
+    "gradient of logits, weight 0": lambda: ce.cross_entropy_gradient(
+        np.array([[2.0, 0.0], [0.0, 1.0]]), [0, 1], from_logits=True, sample_weight=[0.0, 1.0]
+    ),
+    "float16 gradient rounded to 0": lambda: ce.cross_entropy_gradient(
+        np.array([[5.0, 0.0], [0.0, 0.0]], np.float16),
+        np.array([0, 0]),
+        from_logits=True,
+        sample_weight=[1.0, 1e6],
+    ),
+    "entropy of a certain outcome": lambda: ce.entropy(P_CERTAIN),
+    "kl of equal distributions": lambda: ce.kl_divergence(P_CERTAIN, P_CERTAIN, reduction="none"),
+    "binary loss": lambda: ce.binary_cross_entropy(
+        np.array([1.0, 0.0]), np.array([1, 0]), reduction="none"
+    ),
+    "binary gradient, weight 0": lambda: ce.binary_cross_entropy_gradient(
+        np.array([0.5, 0.2]), np.array([1, 0]), sample_weight=[0.0, 1.0], reduction="none"
+    ),
+}
+
+
+@pytest.mark.parametrize("call", ZERO_RESULTS.values(), ids=list(ZERO_RESULTS))
+def test_every_zero_result_is_positive_zero(call: Any) -> None:
+    """One rule for the sign of zero, everywhere: +0.0. (-log 1, -(0 / p), a negative
+    gradient times a zero weight, a tiny negative rounded to float16 were -0.0.)"""
+    got = np.asarray(call())
+    zeros = got[got == 0]
+    assert zeros.size, "the case must hold a zero"
+    assert not np.signbit(zeros).any(), got
+
+
 def test_ignore_index_drops_samples_from_numerator_and_denominator() -> None:
     z = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 1.0], [0.0, 0.0, 5.0]])
     kept = ce.cross_entropy(z[[0, 2]], np.array([1, 2]), from_logits=True)

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
 from ._kernels.binary import binary_gradient, binary_losses, smoothed_labels
-from ._kernels.primitives import mul0
+from ._kernels.primitives import mul0, positive_zeros
 from ._reduce import as_result, gradient_scale, reduce_losses
 from ._typing import FloatArray
 
@@ -321,5 +321,5 @@ def binary_cross_entropy_gradient(
         dtype=gradient.dtype,
     )
     # A zero scale (weight 0, or a mean over nothing) gives 0, even against an infinity.
-    scaled = mul0(scale.reshape(gradient.shape), gradient)
+    scaled = positive_zeros(mul0(scale.reshape(gradient.shape), gradient))
     return as_result(scaled, problem.out_dtype)

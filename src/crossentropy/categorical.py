@@ -127,7 +127,8 @@ def cross_entropy(
     -----
     A zero probability on a class the target puts mass on gives an infinite loss:
     nothing is clipped. Terms with zero target mass are zero, even where the
-    predicted probability is zero ($0 \log 0 = 0$).
+    predicted probability is zero ($0 \log 0 = 0$). A zero result is always
+    ``+0.0``, never ``-0.0`` (as from $-\log 1$), in every function of the package.
 
     Where this differs from ``torch.nn.functional.cross_entropy``: PyTorch puts the
     class axis at 1, not -1; with probability targets and class weights it divides

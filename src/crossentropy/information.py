@@ -107,8 +107,7 @@ def entropy(
     """
     log_base = v.check_base(base)
     rows, out_dtype = _distribution_rows(p, "p", axis)
-    values = -xlogy_rows(rows, None, rows.dtype)
-    values += 0.0  # turn -0.0 (certain outcomes) into 0.0
+    values = -xlogy_rows(rows, None, rows.dtype)  # -0.0 of a certain outcome: made +0.0
     result = np.asarray(_reduced(values, rows, "none", log_base, out_dtype))
     return result if result.ndim else result[()]
 
@@ -201,6 +200,7 @@ def kl_divergence(
     rows, out_dtype = _distribution_rows(pred_array, "predicted", axis)
     target_rows, _ = _distribution_rows(target_array, "target", axis)
     values = xlogy_rows(target_rows, rows, rows.dtype)
-    # Rounding can leave a divergence of identical distributions a hair below 0.
+    # Rounding can leave a divergence of identical distributions a hair below 0 (the
+    # reduction makes a -0.0 +0.0).
     np.maximum(values, 0, out=values)
     return _reduced(values, rows, reduction, log_base, out_dtype)
