@@ -517,6 +517,20 @@ def test_every_zero_result_is_positive_zero(call: Any) -> None:
     assert not np.signbit(zeros).any(), got
 
 
+def test_a_masked_array_is_refused_and_its_mask_passed_as_the_message_says() -> None:
+    """A masked array's mask would be dropped by np.asarray (the masked sample
+    counted); the message's way out, sample_weight=~mask or ignore_index, leaves the
+    masked samples out."""
+    p = np.array([[0.5, 0.5], [0.2, 0.8], [0.9, 0.1]])
+    labels = np.ma.array([1, 0, 0], mask=[False, True, False])
+    with pytest.raises(TypeError, match=r"target is a masked array.*sample_weight=~mask"):
+        ce.cross_entropy(p, labels)
+    kept = ce.cross_entropy(p[~labels.mask], labels.compressed())
+    by_weight = ce.cross_entropy(p, labels.data, sample_weight=~labels.mask)
+    by_ignore = ce.cross_entropy(p, labels.filled(-100), ignore_index=-100)
+    assert_allclose([by_weight, by_ignore], [kept, kept], rtol=1e-15)
+
+
 def test_ignore_index_drops_samples_from_numerator_and_denominator() -> None:
     z = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 1.0], [0.0, 0.0, 5.0]])
     kept = ce.cross_entropy(z[[0, 2]], np.array([1, 2]), from_logits=True)

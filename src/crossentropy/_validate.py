@@ -82,9 +82,31 @@ def result_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype(np.float64)
 
 
+def check_not_masked_or_tracked(value: Any, name: str) -> None:
+    """Refuse what ``np.asarray`` would read wrongly or not at all: a masked array
+    (its mask would be dropped, and the masked entries counted) and a tensor that
+    requires grad (torch refuses to hand it over, from deep inside). Duck-typed: no
+    framework is imported."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array (numpy.ma), whose mask would be ignored; pass "
+            f"its data ({name}.data) and leave the masked samples out with "
+            "sample_weight=~mask, or with ignore_index for class-index targets "
+            "(a -inf logit masks a class)"
+        )
+    if getattr(value, "requires_grad", False) and callable(getattr(value, "detach", None)):
+        raise TypeError(
+            f"{name} is a tensor that requires grad; NumPy cannot read it without "
+            f"leaving the autograd graph: pass {name}.detach() (.detach().cpu() for a "
+            "tensor on a GPU, or .detach().cpu().numpy())"
+        )
+
+
 def as_real_array(value: ArrayLike, name: str) -> NDArray[Any]:
     """Convert ``value`` to an array of a real numeric dtype in native byte order (an
-    array in the other byte order is copied), or raise TypeError."""
+    array in the other byte order is copied), or raise TypeError (also for a masked
+    array or a tensor that requires grad: :func:`check_not_masked_or_tracked`)."""
+    check_not_masked_or_tracked(value, name)
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged lists and the like

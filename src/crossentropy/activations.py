@@ -63,7 +63,9 @@ def softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     Raises
     ------
     TypeError
-        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``: mask a class with a ``-inf`` logit instead) or
+        a tensor that requires grad (pass ``tensor.detach()``).
     ValueError
         If ``z`` holds NaN or ``+inf``, a slice along ``axis`` is all ``-inf``,
         ``axis`` is out of range, or the axis is empty.
@@ -116,7 +118,9 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     Raises
     ------
     TypeError
-        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``: mask a class with a ``-inf`` logit instead) or
+        a tensor that requires grad (pass ``tensor.detach()``).
     ValueError
         As for :func:`softmax`: NaN or ``+inf`` in ``z``, a slice that is all ``-inf``,
         an ``axis`` out of range or empty.
@@ -170,7 +174,9 @@ def logsumexp(z: ArrayLike, *, axis: int = -1) -> np.floating[Any] | NDArray[np.
     Raises
     ------
     TypeError
-        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``: mask a class with a ``-inf`` logit instead) or
+        a tensor that requires grad (pass ``tensor.detach()``).
     ValueError
         If ``z`` holds NaN, ``axis`` is out of range, or the axis is empty.
 
@@ -230,7 +236,8 @@ def one_hot(
     Raises
     ------
     TypeError
-        If ``labels`` is not integer, or ``num_classes`` or ``axis`` is not an integer.
+        If ``labels`` is not integer, or ``num_classes`` or ``axis`` is not an integer;
+        if it is a masked array or a tensor that requires grad.
     ValueError
         If a label is outside ``[0, num_classes)``, ``num_classes`` is less than 1, or
         ``axis`` is out of range.

@@ -137,7 +137,10 @@ def binary_cross_entropy(
     Raises
     ------
     TypeError
-        If an input is not a real numeric array, or ``from_logits`` is not a bool.
+        If an input is not a real numeric array, or ``from_logits`` is not a bool;
+        if an input is a masked array (``numpy.ma``: pass the data, and
+        ``sample_weight=~mask`` for the mask) or a tensor that requires grad (pass
+        ``tensor.detach()``).
     ValueError
         If the shapes differ; probabilities or labels are outside [0, 1] or NaN;
         logits are NaN; weights are negative, not finite, subnormal (or further

@@ -106,7 +106,11 @@ def cross_entropy(
     ------
     TypeError
         If an argument has the wrong type: non-numeric arrays, non-integer class
-        indices, a non-integer ``axis``, a non-boolean ``from_logits``.
+        indices, a non-integer ``axis``, a non-boolean ``from_logits``. Also for a
+        masked array (``numpy.ma``), for any array argument: its mask would be
+        ignored, so pass the data and leave the masked samples out with
+        ``sample_weight=~mask`` (or ``ignore_index`` for class indices); and for a
+        tensor that requires grad: pass ``tensor.detach()`` (``.cpu()`` on a GPU).
     ValueError
         If ``target``'s shape fits neither form; a class index is out of range (and is
         not ``ignore_index``); probabilities are negative, above 1, NaN, infinite or do

@@ -79,7 +79,9 @@ def entropy(
     Raises
     ------
     TypeError
-        If ``p`` is not a real numeric array or ``axis`` is not an integer.
+        If ``p`` is not a real numeric array or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``, whose mask would be ignored) or a tensor that
+        requires grad (pass ``tensor.detach()``).
     ValueError
         If ``p`` holds values outside [0, 1], NaN, rows not summing to 1; if ``axis``
         is out of range or empty; if ``base`` is not positive or equals 1.
@@ -153,7 +155,9 @@ def kl_divergence(
     Raises
     ------
     TypeError
-        If an input is not a real numeric array or ``axis`` is not an integer.
+        If an input is not a real numeric array or ``axis`` is not an integer; if it
+        is a masked array (``numpy.ma``, whose mask would be ignored) or a tensor
+        that requires grad (pass ``tensor.detach()``).
     ValueError
         If the shapes differ; either input is not a distribution along ``axis``;
         ``reduction`` is unknown; ``axis`` is out of range; ``base`` is invalid.
