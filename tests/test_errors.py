@@ -302,23 +302,28 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ValueError,
         r"z has an empty axis 1",
     ),
-    (
-        "base not positive",
-        lambda: ce.cross_entropy(P, T, base=0),
-        ValueError,
-        r"base must be positive, finite and different from 1",
-    ),
-    (
-        "base equal to 1",
-        lambda: ce.entropy(P, base=1),
-        ValueError,
-        r"base must be positive, finite and different from 1",
+    *(
+        (
+            f"base {base!r}",
+            call,
+            ValueError,
+            rf"base must be a finite number greater than 1, got {message} \(a base of at most 1 "
+            r"makes entropies negative or undefined\); use base=2 for bits or None for nats",
+        )
+        for base, message, call in [
+            (0, r"0\.0", lambda: ce.cross_entropy(P, T, base=0)),
+            (1, r"1\.0", lambda: ce.entropy(P, base=1)),
+            (0.5, r"0\.5", lambda: ce.entropy(P, base=0.5)),  # H would be negative
+            (-2, r"-2\.0", lambda: ce.kl_divergence(P, P, base=-2)),
+            ("inf", "inf", lambda: ce.binary_cross_entropy([0.5], [1], base=np.inf)),
+            ("nan", "nan", lambda: ce.cross_entropy_gradient(P, T, base=float("nan"))),
+        ]
     ),
     (
         "base type",
         lambda: ce.entropy(P, base="2"),
         TypeError,
-        r"base must be a positive real number or None",
+        r"base must be a real number greater than 1, or None",
     ),
     (
         "ignore_index type",

@@ -177,15 +177,19 @@ def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> st
 
 
 def check_base(base: Any) -> float:
-    """Return ``log(base)``, the divisor that turns nats into units of ``base``."""
+    """Return ``log(base)``, the divisor that turns nats into units of ``base``.
+
+    The base must be finite and greater than 1: below 1 the logarithm is negative, and
+    so would be every entropy and divergence (which are never negative)."""
     if base is None:
         return 1.0
-    _require(base, numbers.Real, "base", "a positive real number or None")
+    _require(base, numbers.Real, "base", "a real number greater than 1, or None")
     value = float(base)
-    if not math.isfinite(value) or value <= 0.0 or value == 1.0:
+    if not (math.isfinite(value) and value > 1.0):  # also rejects NaN
         raise ValueError(
-            f"base must be positive, finite and different from 1 (log base {value!r} "
-            "is zero or undefined); use base=2 for bits or None for nats"
+            f"base must be a finite number greater than 1, got {value!r} (a base of "
+            "at most 1 makes entropies negative or undefined); use base=2 for bits "
+            "or None for nats"
         )
     return math.log(value)
 

@@ -124,7 +124,8 @@ def binary_cross_entropy(
     label_smoothing : float, default 0.0
         $\varepsilon$ in [0, 1]: labels move towards 1/2.
     base : float, optional
-        Base of the logarithm: ``None`` for nats, ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats, ``2``
+        for bits.
 
     Returns
     -------
@@ -145,7 +146,8 @@ def binary_cross_entropy(
         If the shapes differ; probabilities or labels are outside [0, 1] or NaN;
         logits are NaN; weights are negative, not finite, subnormal (or further
         below the largest weight than the dtype's range), or do not broadcast;
-        ``label_smoothing`` is outside [0, 1]; ``reduction`` or ``base`` is invalid.
+        ``label_smoothing`` is outside [0, 1]; ``reduction`` is unknown; ``base`` is
+        not finite and greater than 1.
 
     See Also
     --------

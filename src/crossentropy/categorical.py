@@ -89,7 +89,8 @@ def cross_entropy(
         $\varepsilon$ in $[0, 1]$: the target is mixed with the uniform distribution,
         on every target form.
     base : float, optional
-        Base of the logarithm: ``None`` for nats (natural log), ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats (natural
+        log), ``2`` for bits.
 
     Returns
     -------
@@ -118,7 +119,8 @@ def cross_entropy(
         have the wrong shape, are negative or not finite, or are non-zero but below
         the dtype's normal range (subnormal) or its range below the largest weight;
         ``label_smoothing`` is outside [0, 1]; ``reduction`` is unknown; ``axis`` is
-        out of range; the class axis is empty; ``base`` is not positive or equals 1.
+        out of range; the class axis is empty; ``base`` is not finite and greater
+        than 1.
 
     See Also
     --------

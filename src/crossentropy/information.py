@@ -68,7 +68,8 @@ def entropy(
     axis : int, default -1
         The axis that holds the outcomes.
     base : float, optional
-        Base of the logarithm: ``None`` for nats, ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats, ``2``
+        for bits.
 
     Returns
     -------
@@ -84,7 +85,7 @@ def entropy(
         requires grad (pass ``tensor.detach()``).
     ValueError
         If ``p`` holds values outside [0, 1], NaN, rows not summing to 1; if ``axis``
-        is out of range or empty; if ``base`` is not positive or equals 1.
+        is out of range or empty; if ``base`` is not finite and greater than 1.
 
     See Also
     --------
@@ -145,7 +146,8 @@ def kl_divergence(
     reduction : {"mean", "sum", "none"}, default "mean"
         Per-sample divergences, their sum, or their mean over the batch.
     base : float, optional
-        Base of the logarithm: ``None`` for nats, ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats, ``2``
+        for bits.
 
     Returns
     -------
@@ -160,7 +162,8 @@ def kl_divergence(
         that requires grad (pass ``tensor.detach()``).
     ValueError
         If the shapes differ; either input is not a distribution along ``axis``;
-        ``reduction`` is unknown; ``axis`` is out of range; ``base`` is invalid.
+        ``reduction`` is unknown; ``axis`` is out of range; ``base`` is not finite
+        and greater than 1.
 
     See Also
     --------
