@@ -531,6 +531,64 @@ def test_a_masked_array_is_refused_and_its_mask_passed_as_the_message_says() -> 
     assert_allclose([by_weight, by_ignore], [kept, kept], rtol=1e-15)
 
 
+@pytest.mark.parametrize("form", ["index", "one-hot", "soft"])
+@pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.1}, {"class_weight": [1, 2, 0.5]}])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("n", [6, 5000])  # one block; blocks that finish their own rows
+def test_padded_rows_of_minus_inf_that_count_for_nothing(
+    form: str, options: dict[str, Any], reduction: str, n: int
+) -> None:
+    """A padded position of a sequence batch: its logits are all -inf (every class
+    masked), and it is ignored (ignore_index) or weighted 0. Its loss and gradient
+    are 0, and the other rows are as if it were not there."""
+    rng = np.random.default_rng(n)
+    z = rng.normal(0, 2, (n, 3))
+    labels = rng.integers(0, 3, n)
+    padded = np.zeros(n, dtype=bool)
+    padded[1::3] = True
+    z[padded] = -np.inf
+    target: Any = {
+        "index": labels,
+        "one-hot": np.eye(3)[labels],
+        "soft": ce.softmax(rng.normal(size=(n, 3))),
+    }[form]
+    kept: dict[str, Any] = {"from_logits": True, "reduction": reduction, **options}
+    ways = [{"sample_weight": np.where(padded, 0.0, 1.0)}]
+    if form == "index":
+        ways.append({"ignore_index": -100})
+    for way in ways:
+        t = np.where(padded, -100, labels) if "ignore_index" in way else target
+        loss = ce.cross_entropy(z, t, **kept, **way)
+        grad = ce.cross_entropy_gradient(z, t, **kept, **way)
+        np.testing.assert_array_equal(grad[padded], 0.0)
+        expected_grad = ce.cross_entropy_gradient(z[~padded], target[~padded], **kept)
+        assert_allclose(grad[~padded], expected_grad, rtol=1e-12, atol=1e-300)
+        expected = ce.cross_entropy(z[~padded], target[~padded], **kept)
+        if reduction == "none":
+            np.testing.assert_array_equal(loss[padded], 0.0)
+            assert_allclose(loss[~padded], expected, rtol=1e-12)
+        else:
+            assert_allclose(loss, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [ce.cross_entropy, ce.cross_entropy_gradient])
+def test_a_padded_row_excuses_only_minus_inf_and_only_itself(call: Any) -> None:
+    """NaN and +inf stay errors in a row that counts for nothing; a row of -inf that
+    counts is an error, also after a padded one."""
+    z = np.array([[-np.inf, -np.inf], [0.0, 1.0], [-np.inf, -np.inf]])
+    weight = np.array([0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"row at batch position \(2,\) has every logit"):
+        call(z, np.array([0, 1, 0]), from_logits=True, sample_weight=weight)
+    with pytest.raises(ValueError, match=r"row at batch position \(2,\) has every logit"):
+        call(z, np.array([-1, 1, 0]), from_logits=True, ignore_index=-1)
+    for bad, problem in ((np.nan, "contains NaN"), (np.inf, r"contains \+inf")):
+        z[0, 1] = bad
+        with pytest.raises(ValueError, match=rf"row at batch position \(0,\) {problem}"):
+            call(z[:2], np.array([-1, 1]), from_logits=True, ignore_index=-1)
+        with pytest.raises(ValueError, match=rf"row at batch position \(0,\) {problem}"):
+            call(z[:2], np.array([0, 1]), from_logits=True, sample_weight=weight[:2])
+
+
 def test_ignore_index_drops_samples_from_numerator_and_denominator() -> None:
     z = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 1.0], [0.0, 0.0, 5.0]])
     kept = ce.cross_entropy(z[[0, 2]], np.array([1, 2]), from_logits=True)

@@ -35,7 +35,7 @@ from ._kernels.index_nll import NotOneHot, index_losses, one_hot_losses, weighte
 from ._kernels.prob_nll import prob_index_losses, prob_soft_losses
 from ._kernels.rowstats import RowStats, row_statistics
 from ._kernels.soft_nll import soft_losses
-from ._kernels.softmax import first_undefined
+from ._kernels.softmax import undefined_rows
 from ._reduce import sample_multiplier
 from ._typing import FloatArray, IndexArray, Losses
 
@@ -270,7 +270,8 @@ def plan_losses(problem: Problem) -> Losses:
 
 def plan_gradient(problem: Problem, row_scale: FloatArray, out: FloatArray) -> None:
     """Write the gradient of a validated problem into ``out`` (shape (n, k)), each row
-    scaled by ``row_scale``; reject a row of logits whose softmax is undefined.
+    scaled by ``row_scale``; reject a row of logits whose softmax is undefined (but
+    for a row of -inf that counts for nothing: :func:`~._validate.check_defined`).
     Targets still guessed to be one-hot are checked first."""
     target = problem.target
     if isinstance(target, OneHotGuess):
@@ -284,4 +285,4 @@ def plan_gradient(problem: Problem, row_scale: FloatArray, out: FloatArray) -> N
         probs_gradient(problem.predicted, coefficients, row_scale, out)
         return
     lse = logits_gradient(problem.predicted, coefficients, row_scale, out)
-    v.check_defined(first_undefined(lse), problem.predicted.batch_shape)
+    v.check_defined(undefined_rows(lse), problem.predicted.batch_shape, problem.multiplier())

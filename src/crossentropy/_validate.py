@@ -445,10 +445,24 @@ def _raise_undefined(
     raise ValueError(f"{name}: {place.format(format_position(where))} {problem}")
 
 
-def check_defined(undefined: Undefined | None, batch_shape: tuple[int, ...]) -> None:
-    """Turn the first row of logits whose log-sum-exp makes softmax undefined into an error."""
-    if undefined is not None:
-        _raise_undefined("predicted", *undefined, batch_shape, _ROW_WORDING)
+def check_defined(
+    undefined: Undefined | None, batch_shape: tuple[int, ...], multiplier: FloatArray | None
+) -> None:
+    """Turn the first row of logits whose softmax is undefined into an error: a NaN or
+    a +inf logit anywhere, and every logit -inf in a row that counts. A row that counts
+    for nothing (``multiplier`` 0: an ignored label, a sample weight of 0) may be all
+    -inf: a fully masked, padded position, whose loss and gradient are 0."""
+    if undefined is None:
+        return
+    rows, values = undefined
+    bad = ~np.isneginf(values)
+    if multiplier is None:
+        bad[:] = True
+    else:
+        bad |= multiplier[rows] != 0
+    if bad.any():
+        first = int(np.argmax(bad))
+        _raise_undefined("predicted", int(rows[first]), values[first], batch_shape, _ROW_WORDING)
 
 
 def check_defined_slices(

@@ -70,7 +70,8 @@ def cross_entropy(
     from_logits : bool, default False
         Treat ``predicted`` as logits $z$ and use the stable
         $\log \hat y_c = z_c - \operatorname{logsumexp}(z)$. Logits may be ``-inf``
-        (a masked class), never ``+inf`` or NaN.
+        (a masked class), never ``+inf`` or NaN; a whole row of ``-inf`` only where
+        the sample counts for nothing (a padded position: see Notes).
     axis : int, default -1
         The class axis of ``predicted`` (and of ``target`` when it holds probabilities).
     reduction : {"mean", "sum", "none"}, default "mean"
@@ -115,9 +116,10 @@ def cross_entropy(
     ValueError
         If ``target``'s shape fits neither form; a class index is out of range (and is
         not ``ignore_index``); probabilities are negative, above 1, NaN, infinite or do
-        not sum to 1; logits are NaN or ``+inf``, or a row is all ``-inf``; weights
-        have the wrong shape, are negative or not finite, or are non-zero but below
-        the dtype's normal range (subnormal) or its range below the largest weight;
+        not sum to 1; logits are NaN or ``+inf``, or a row that counts is all
+        ``-inf``; weights have the wrong shape, are negative or not finite, or are
+        non-zero but below the dtype's normal range (subnormal) or its range below
+        the largest weight;
         ``label_smoothing`` is outside [0, 1]; ``reduction`` is unknown; ``axis`` is
         out of range; the class axis is empty; ``base`` is not finite and greater
         than 1.
@@ -135,6 +137,14 @@ def cross_entropy(
     nothing is clipped. Terms with zero target mass are zero, even where the
     predicted probability is zero ($0 \log 0 = 0$). A zero result is always
     ``+0.0``, never ``-0.0`` (as from $-\log 1$), in every function of the package.
+
+    Padding: in a batch of sequences of different lengths, the positions past a
+    sequence's end are often fully masked, every logit ``-inf``. Such a row has no
+    softmax, and is an error where it counts; give it ``ignore_index`` as its label
+    (or ``sample_weight`` 0), and it counts for nothing: it is not checked for a
+    row of ``-inf``, and its loss and its gradient row are 0. NaN and ``+inf`` stay
+    errors in every row. (PyTorch skips such an ignored row in the loss, but its
+    gradient row is NaN.)
 
     Where this differs from ``torch.nn.functional.cross_entropy``: PyTorch puts the
     class axis at 1, not -1; with probability targets and class weights it divides
@@ -171,6 +181,13 @@ def cross_entropy(
     >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
     >>> print(cross_entropy(logits, np.array([0, 1]), from_logits=True, reduction="none"))
     [0.41703002 0.22004952]
+
+    A padded position, every logit masked, costs nothing once its label is ignored:
+
+    >>> padded = np.vstack([logits, np.full(3, -np.inf)])
+    >>> labels = np.array([0, 1, -100])
+    >>> print(cross_entropy(padded, labels, from_logits=True, ignore_index=-100, reduction="none"))
+    [0.41703002 0.22004952 0.        ]
     """
     problem = prepare(
         predicted,
@@ -187,11 +204,12 @@ def cross_entropy(
     )
     losses = plan_losses(problem)
     batch_shape = problem.predicted.batch_shape
-    v.check_defined(losses.undefined, batch_shape)
+    multiplier = problem.multiplier()
+    v.check_defined(losses.undefined, batch_shape, multiplier)
     reduction = problem.options.reduction
     return reduce_losses(
         losses.values,
-        multiplier=problem.multiplier(),
+        multiplier=multiplier,
         normaliser=problem.normaliser() if reduction == "mean" else None,
         reduction=reduction,
         log_base=problem.options.log_base,
@@ -251,7 +269,8 @@ def cross_entropy_gradient(
         its range are ``inf``, as in :func:`cross_entropy`). A sample that counts for
         nothing (ignored, or of sample weight 0) has a row of zeros, even where the
         gradient of its loss would be infinite ($0 \cdot \infty = 0$, as in the
-        binary gradient); so does every row when the mean's denominator is 0.
+        binary gradient) or its logits are all ``-inf`` (padding: see
+        :func:`cross_entropy`); so does every row when the mean's denominator is 0.
 
     Raises
     ------
