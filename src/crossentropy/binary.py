@@ -161,6 +161,12 @@ def binary_cross_entropy(
     ``torch.nn.functional.binary_cross_entropy`` clamps the log at -100. Terms with a
     zero coefficient vanish ($0 \log 0 = 0$).
 
+    The ``"mean"`` with sample weights divides by their total, $\sum_i s_i$, as
+    :func:`cross_entropy` and scikit-learn do; PyTorch's ``weight`` (in
+    ``binary_cross_entropy`` and ``binary_cross_entropy_with_logits``) multiplies each
+    loss but its mean still divides by the number of elements $n$. For PyTorch's
+    number, take ``reduction="sum"`` and divide by ``predicted.size``.
+
     References
     ----------
     1. C. M. Bishop, "Pattern Recognition and Machine Learning", Springer, 2006,
