@@ -50,8 +50,12 @@ def mean_denominator(normaliser: FloatArray | None, size: int) -> float:
 
 
 def in_base(value: _Value, log_base: float) -> _Value:
-    """A value in nats converted to units of the base whose log is ``log_base``."""
-    return value / log_base if log_base != 1.0 else value
+    """A value in nats converted to units of the base whose log is ``log_base``; one
+    beyond the dtype's range there (base 2 multiplies by 1.44) is inf, silently."""
+    if log_base == 1.0:
+        return value
+    with np.errstate(over="ignore"):
+        return value / log_base
 
 
 def as_result(values: FloatArray, dtype: np.dtype[Any]) -> FloatArray:

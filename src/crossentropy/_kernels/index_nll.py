@@ -340,4 +340,5 @@ def weighted_index_losses(
             else:
                 uniform = mul0(class_weight.mean(), lse) - means.means
             nll = mul0(1.0 - smoothing, nll) + smoothing * uniform
-    return Losses(nll.astype(dtype, copy=False), undefined)
+    with np.errstate(over="ignore"):  # a loss beyond float32's range is inf there
+        return Losses(nll.astype(dtype, copy=False), undefined)

@@ -17,8 +17,9 @@ from .._typing import FloatArray, IndexArray
 
 
 def mul0(coef: Any, values: FloatArray) -> FloatArray:
-    """``coef * values`` where a zero coefficient gives 0 even against +-inf."""
-    with np.errstate(invalid="ignore"):
+    """``coef * values`` where a zero coefficient gives 0 even against +-inf. A product
+    beyond the dtype's range is inf, silently (the honest answer in that dtype)."""
+    with np.errstate(invalid="ignore", over="ignore"):
         product = np.multiply(coef, values)
     result: FloatArray = np.where(np.equal(coef, 0), 0, product).astype(values.dtype, copy=False)
     return result
