@@ -159,7 +159,8 @@ def binary_cross_entropy(
     -----
     Nothing is clipped: $\hat p = 0$ for a positive label gives ``inf``, where
     ``torch.nn.functional.binary_cross_entropy`` clamps the log at -100. Terms with a
-    zero coefficient vanish ($0 \log 0 = 0$).
+    zero coefficient vanish ($0 \log 0 = 0$). Logits of $\pm\infty$ are
+    probabilities 1 and 0, where ``binary_cross_entropy_with_logits`` gives NaN.
 
     The ``"mean"`` with sample weights divides by their total, $\sum_i s_i$, as
     :func:`cross_entropy` and scikit-learn do; PyTorch's ``weight`` (in

@@ -151,8 +151,10 @@ def cross_entropy(
     the mean by $n$ instead of by the targets' weight (so index and one-hot targets
     disagree there; here they agree); with label smoothing and class weights its
     denominator ignores the smoothing; a batch whose targets are all ignored gives
-    NaN in PyTorch and 0 here. Unlike scikit-learn's ``log_loss``, probabilities are
-    never clipped and never silently renormalised.
+    NaN in PyTorch and 0 here; a masked class (logit ``-inf``) whose coefficient
+    $w_c y'_c$ is 0 (no target mass, or a class weight of 0) gives NaN in PyTorch
+    ($0 \cdot (-\infty)$) and a zero term here. Unlike scikit-learn's ``log_loss``,
+    probabilities are never clipped and never silently renormalised.
 
     References
     ----------
