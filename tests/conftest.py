@@ -1,6 +1,7 @@
 """Shared test set-up: hypothesis settings, tests/reference.py importable as
 ``reference``, and the site built strictly by each builder (``site_builds``)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 # No deadline: timings on a shared 2-core CI machine vary; the example count keeps
 # the suite to seconds.
 settings.register_profile("crossentropy", max_examples=60, deadline=None)
-settings.load_profile("crossentropy")
+# On demand, for the differential test against PyTorch (CONTRIBUTING.md):
+#   HYPOTHESIS_PROFILE=differential-long .venv/bin/python -m pytest tests/test_differential.py
+settings.register_profile("differential-long", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "crossentropy"))
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -206,13 +206,38 @@ def test_bad_targets_are_reported_before_bad_logits() -> None:
 
 
 def test_float16_targets_are_summed_beyond_float16_precision() -> None:
-    """A float16 target row whose exact sum, 0.999677, is within float16's tolerance
-    (3.5e-4) is accepted; summed in float16 it would round to 0.999512 and fail."""
+    """A float16 target row is summed in float64: its exact sum, 0.999677, not the
+    0.999512 that float16 arithmetic would give."""
     y = np.random.default_rng(3).dirichlet(np.ones(50) * 0.1, 4000).astype(np.float16)[96:97]
     assert abs(float(y.astype(np.float64).sum()) - 0.999677) < 1e-6
     z = np.zeros((1, 50), dtype=np.float32)
     got = ce.cross_entropy(z, y, from_logits=True)
     assert_allclose(got, y.astype(np.float64).sum() * np.log(50), rtol=1e-6)
+
+
+def test_float16_probabilities_are_checked_with_float16s_tolerance() -> None:
+    """Rows of float16 probabilities carry float16's rounding (a sum off by up to
+    ~1e-3 at K = 3), although they are computed in float32: their sums are held to
+    sqrt(eps) of float16, 0.031, not of float32. The package's own float16 softmax
+    was rejected for 11 rows of 5000 with float32's 3.5e-4."""
+    z = np.random.default_rng(21).normal(0, 1, (5000, 3)).astype(np.float16)
+    p = ce.softmax(z)
+    assert p.dtype == np.float16
+    assert np.all((p >= 0) & (p <= 1))  # rounding never takes a softmax out of [0, 1]
+    assert np.abs(p.astype(np.float64).sum(axis=1) - 1).max() > 3.5e-4  # the hard rows
+    labels = np.zeros(5000, dtype=int)
+    for check in (
+        lambda: ce.cross_entropy(p, labels),
+        lambda: ce.cross_entropy(z, p, from_logits=True),
+        lambda: ce.entropy(p),
+        lambda: ce.kl_divergence(p, p),
+        lambda: ce.cross_entropy_gradient(p, labels),
+    ):
+        assert np.all(np.isfinite(check()))
+    one = ce.softmax(np.array([-1.228, -0.8657, -0.06104], np.float16))
+    assert_allclose(ce.cross_entropy(one, 2), -np.log(one[2].astype(np.float64)), rtol=1e-3)
+    with pytest.raises(ValueError, match=r"sums to 1\.0[45]\d* \(tolerance 3\.1e-02\)"):
+        ce.cross_entropy(np.array([0.5, 0.55], np.float16), 0)
 
 
 @pytest.mark.parametrize("sample_weight", [[1.0, -1.0], [1.0, 1.0, 1.0]])
@@ -314,6 +339,54 @@ def test_dtype_is_preserved(dtype: Any, expected: Any) -> None:
     assert ce.logsumexp(z).dtype == expected
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_non_native_byte_order_is_read_by_kind_and_size(dtype: Any) -> None:
+    """An array in the other byte order (``'>f4'`` on a little-endian machine) is the
+    same numbers: the same tolerance, the same results, returned in native order."""
+    native = np.dtype(dtype)
+    swapped = native.newbyteorder("S")
+    rng = np.random.default_rng(5)
+    z = (rng.normal(size=(4, 3)) * 2).astype(native)
+    p = ce.softmax(z)
+    labels = np.array([0, 2, 1, 2])
+    soft = ce.softmax(z[::-1])
+    weights = np.array([1.0, 0.5, 2.0, 1.0])
+
+    def both(call: Any, *arrays: Any, **options: Any) -> None:
+        expected = call(*arrays, **options)
+        got = call(*(a.astype(a.dtype.newbyteorder("S")) for a in arrays), **options)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype == native
+        assert np.asarray(got).dtype.isnative
+        np.testing.assert_array_equal(got, expected)
+
+    for reduction in REDUCTIONS:
+        for target in (labels, soft):
+            both(ce.cross_entropy, p, target, reduction=reduction)
+            both(ce.cross_entropy, z, target, from_logits=True, reduction=reduction)
+            both(ce.cross_entropy_gradient, p, target, reduction=reduction)
+            both(ce.cross_entropy_gradient, z, target, from_logits=True, reduction=reduction)
+        both(ce.kl_divergence, p, soft, reduction=reduction)
+        both(ce.binary_cross_entropy, p[:, 0], soft[:, 0], reduction=reduction)
+        both(ce.binary_cross_entropy_gradient, z[:, 0], soft[:, 0], from_logits=True)
+    both(ce.entropy, p)
+    both(ce.softmax, z)
+    both(ce.log_softmax, z)
+    both(ce.logsumexp, z)
+    swapped_weights = weights.astype(np.dtype(np.float64).newbyteorder("S"))
+    assert_allclose(
+        ce.cross_entropy(p.astype(swapped), labels, sample_weight=swapped_weights),
+        ce.cross_entropy(p, labels, sample_weight=weights),
+        rtol=0,
+    )
+    swapped_labels = labels.astype(np.dtype(np.int64).newbyteorder("S"))
+    np.testing.assert_array_equal(ce.one_hot(swapped_labels, 3), ce.one_hot(labels, 3))
+    # The reproducer of the review: rejected as float64 (tolerance 1.5e-8) before.
+    big_endian = np.array([[0.6, 0.4]], dtype=">f4")
+    assert_allclose(ce.cross_entropy(big_endian, np.array([0])), -np.log(0.6), rtol=1e-6)
+    gradient = ce.cross_entropy_gradient(big_endian, np.array([0]), from_logits=True)
+    assert gradient.dtype == np.float32
+
+
 def test_float16_is_computed_in_float32() -> None:
     z = np.array([[10.0, -5.0, 0.0, 3.0]], dtype=np.float16)
     got = ce.cross_entropy(z, [3], from_logits=True)
@@ -348,6 +421,172 @@ def test_all_ignored_batch_gives_zero_loss_and_zero_gradient() -> None:
         [0.0, 0.0],
     )
     assert not ce.cross_entropy_gradient(z, target, from_logits=True, ignore_index=-100).any()
+
+
+def test_the_gradient_of_a_row_that_counts_for_nothing_is_zero_not_nan() -> None:
+    """The reproducers of the review: an ignored label is class 0 inside, and p_0 = 0
+    gave -1/0 * 0 = NaN; a sample weight of 0 did the same with label smoothing."""
+    p = np.array([[0.0, 1.0], [0.5, 0.5]])
+    got = ce.cross_entropy_gradient(p, np.array([-100, 1]), ignore_index=-100)
+    np.testing.assert_array_equal(got, [[0.0, 0.0], [0.0, -2.0]])
+    got = ce.cross_entropy_gradient(
+        np.array([[0.0, 1.0]]), np.array([1]), sample_weight=[0.0], label_smoothing=0.1
+    )
+    np.testing.assert_array_equal(got, [[0.0, 0.0]])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("drop", ["ignore_index", "sample_weight"])
+@pytest.mark.parametrize(
+    "options", [{}, {"label_smoothing": 0.2}, {"class_weight": [2.0, 0.0, 1.0]}]
+)
+def test_a_row_that_counts_for_nothing_has_zero_loss_and_gradient(
+    reduction: str, from_logits: bool, drop: str, options: dict[str, Any]
+) -> None:
+    """Rows dropped by ignore_index or a zero sample weight, whose predictions put 0
+    (or -inf) on every class their stand-in target or the smoothing touches, add
+    nothing to the loss and have exactly zero gradient rows; the other rows are as
+    if the dropped ones were not there."""
+    p = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5], [0.0, 0.0, 1.0], [0.6, 0.3, 0.1]])
+    labels = np.array([1, 2, 0, 0])
+    dropped = np.array([True, False, True, False])
+    with np.errstate(divide="ignore"):
+        predicted = np.log(p) if from_logits else p  # log 0 = -inf: a masked class
+    if drop == "ignore_index":
+        target, extra = np.where(dropped, -100, labels), {"ignore_index": -100}
+    else:
+        target, extra = labels, {"sample_weight": np.where(dropped, 0.0, 1.0)}
+    kwargs = {"from_logits": from_logits, "reduction": reduction, **options}
+    loss = ce.cross_entropy(predicted, target, **kwargs, **extra)
+    grad = ce.cross_entropy_gradient(predicted, target, **kwargs, **extra)
+    kept_loss = ce.cross_entropy(predicted[~dropped], labels[~dropped], **kwargs)
+    kept_grad = ce.cross_entropy_gradient(predicted[~dropped], labels[~dropped], **kwargs)
+    assert not np.isnan(grad).any()
+    np.testing.assert_array_equal(grad[dropped], 0.0)
+    assert_allclose(grad[~dropped], kept_grad, rtol=1e-12)
+    if reduction == "none":
+        np.testing.assert_array_equal(loss[dropped], 0.0)
+        assert_allclose(loss[~dropped], kept_loss, rtol=1e-12)
+    else:
+        assert_allclose(loss, kept_loss, rtol=1e-12)
+
+
+P_CERTAIN = np.array([[1.0, 0.0], [0.5, 0.5]])
+ZERO_RESULTS = {
+    "loss none, -log 1": lambda: ce.cross_entropy(P_CERTAIN, np.array([0, 1]), reduction="none"),
+    "loss mean, -log 1": lambda: ce.cross_entropy(P_CERTAIN[:1], np.array([0])),
+    "loss sum, base 2": lambda: ce.cross_entropy(P_CERTAIN[:1], [0], reduction="sum", base=2),
+    "smoothed, one class": lambda: ce.cross_entropy(
+        np.ones((2, 1)), np.zeros(2, int), label_smoothing=0.3, reduction="none"
+    ),
+    "gradient, non-target classes": lambda: ce.cross_entropy_gradient(P_CERTAIN, np.array([0, 1])),
+    "gradient, soft target with zeros": lambda: ce.cross_entropy_gradient(
+        P_CERTAIN, np.array([[1.0, 0.0], [0.0, 1.0]]), reduction="none"
+    ),
+    "gradient of logits, ignored row": lambda: ce.cross_entropy_gradient(
+        np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([-1, 1]), from_logits=True, ignore_index=-1
+    ),
+    "gradient of logits, weight 0": lambda: ce.cross_entropy_gradient(
+        np.array([[2.0, 0.0], [0.0, 1.0]]), [0, 1], from_logits=True, sample_weight=[0.0, 1.0]
+    ),
+    "float16 gradient rounded to 0": lambda: ce.cross_entropy_gradient(
+        np.array([[5.0, 0.0], [0.0, 0.0]], np.float16),
+        np.array([0, 0]),
+        from_logits=True,
+        sample_weight=[1.0, 1e6],
+    ),
+    "entropy of a certain outcome": lambda: ce.entropy(P_CERTAIN),
+    "kl of equal distributions": lambda: ce.kl_divergence(P_CERTAIN, P_CERTAIN, reduction="none"),
+    "binary loss": lambda: ce.binary_cross_entropy(
+        np.array([1.0, 0.0]), np.array([1, 0]), reduction="none"
+    ),
+    "binary gradient, weight 0": lambda: ce.binary_cross_entropy_gradient(
+        np.array([0.5, 0.2]), np.array([1, 0]), sample_weight=[0.0, 1.0], reduction="none"
+    ),
+}
+
+
+@pytest.mark.parametrize("call", ZERO_RESULTS.values(), ids=list(ZERO_RESULTS))
+def test_every_zero_result_is_positive_zero(call: Any) -> None:
+    """One rule for the sign of zero, everywhere: +0.0. (-log 1, -(0 / p), a negative
+    gradient times a zero weight, a tiny negative rounded to float16 were -0.0.)"""
+    got = np.asarray(call())
+    zeros = got[got == 0]
+    assert zeros.size, "the case must hold a zero"
+    assert not np.signbit(zeros).any(), got
+
+
+def test_a_masked_array_is_refused_and_its_mask_passed_as_the_message_says() -> None:
+    """A masked array's mask would be dropped by np.asarray (the masked sample
+    counted); the message's way out, sample_weight=~mask or ignore_index, leaves the
+    masked samples out."""
+    p = np.array([[0.5, 0.5], [0.2, 0.8], [0.9, 0.1]])
+    labels = np.ma.array([1, 0, 0], mask=[False, True, False])
+    with pytest.raises(TypeError, match=r"target is a masked array.*sample_weight=~mask"):
+        ce.cross_entropy(p, labels)
+    kept = ce.cross_entropy(p[~labels.mask], labels.compressed())
+    by_weight = ce.cross_entropy(p, labels.data, sample_weight=~labels.mask)
+    by_ignore = ce.cross_entropy(p, labels.filled(-100), ignore_index=-100)
+    assert_allclose([by_weight, by_ignore], [kept, kept], rtol=1e-15)
+
+
+@pytest.mark.parametrize("form", ["index", "one-hot", "soft"])
+@pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.1}, {"class_weight": [1, 2, 0.5]}])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("n", [6, 5000])  # one block; blocks that finish their own rows
+def test_padded_rows_of_minus_inf_that_count_for_nothing(
+    form: str, options: dict[str, Any], reduction: str, n: int
+) -> None:
+    """A padded position of a sequence batch: its logits are all -inf (every class
+    masked), and it is ignored (ignore_index) or weighted 0. Its loss and gradient
+    are 0, and the other rows are as if it were not there."""
+    rng = np.random.default_rng(n)
+    z = rng.normal(0, 2, (n, 3))
+    labels = rng.integers(0, 3, n)
+    padded = np.zeros(n, dtype=bool)
+    padded[1::3] = True
+    z[padded] = -np.inf
+    target: Any = {
+        "index": labels,
+        "one-hot": np.eye(3)[labels],
+        "soft": ce.softmax(rng.normal(size=(n, 3))),
+    }[form]
+    kept: dict[str, Any] = {"from_logits": True, "reduction": reduction, **options}
+    ways = [{"sample_weight": np.where(padded, 0.0, 1.0)}]
+    if form == "index":
+        ways.append({"ignore_index": -100})
+    for way in ways:
+        t = np.where(padded, -100, labels) if "ignore_index" in way else target
+        loss = ce.cross_entropy(z, t, **kept, **way)
+        grad = ce.cross_entropy_gradient(z, t, **kept, **way)
+        np.testing.assert_array_equal(grad[padded], 0.0)
+        expected_grad = ce.cross_entropy_gradient(z[~padded], target[~padded], **kept)
+        assert_allclose(grad[~padded], expected_grad, rtol=1e-12, atol=1e-300)
+        expected = ce.cross_entropy(z[~padded], target[~padded], **kept)
+        if reduction == "none":
+            np.testing.assert_array_equal(loss[padded], 0.0)
+            assert_allclose(loss[~padded], expected, rtol=1e-12)
+        else:
+            assert_allclose(loss, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [ce.cross_entropy, ce.cross_entropy_gradient])
+def test_a_padded_row_excuses_only_minus_inf_and_only_itself(call: Any) -> None:
+    """NaN and +inf stay errors in a row that counts for nothing; a row of -inf that
+    counts is an error, also after a padded one."""
+    z = np.array([[-np.inf, -np.inf], [0.0, 1.0], [-np.inf, -np.inf]])
+    weight = np.array([0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"row at batch position \(2,\) has every logit"):
+        call(z, np.array([0, 1, 0]), from_logits=True, sample_weight=weight)
+    with pytest.raises(ValueError, match=r"row at batch position \(2,\) has every logit"):
+        call(z, np.array([-1, 1, 0]), from_logits=True, ignore_index=-1)
+    for bad, problem in ((np.nan, "contains NaN"), (np.inf, r"contains \+inf")):
+        z[0, 1] = bad
+        with pytest.raises(ValueError, match=rf"row at batch position \(0,\) {problem}"):
+            call(z[:2], np.array([-1, 1]), from_logits=True, ignore_index=-1)
+        with pytest.raises(ValueError, match=rf"row at batch position \(0,\) {problem}"):
+            call(z[:2], np.array([0, 1]), from_logits=True, sample_weight=weight[:2])
 
 
 def test_ignore_index_drops_samples_from_numerator_and_denominator() -> None:

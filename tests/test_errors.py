@@ -13,6 +13,24 @@ import crossentropy as ce
 P = np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1]])
 Z = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
 T = np.array([2, 0])
+MASKED = np.ma.array([1.0, 1.0], mask=[False, True])
+
+
+class Tracked:
+    """What a torch tensor that requires grad looks like here (duck-typed, as the
+    package checks it; tests/test_libraries.py uses torch itself)."""
+
+    requires_grad = True
+
+    def __init__(self, values: Any) -> None:
+        self.values = np.asarray(values)
+
+    def detach(self) -> Any:
+        return self.values
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad.")
+
 
 CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     # shapes and forms
@@ -284,29 +302,72 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ValueError,
         r"z has an empty axis 1",
     ),
-    (
-        "base not positive",
-        lambda: ce.cross_entropy(P, T, base=0),
-        ValueError,
-        r"base must be positive, finite and different from 1",
-    ),
-    (
-        "base equal to 1",
-        lambda: ce.entropy(P, base=1),
-        ValueError,
-        r"base must be positive, finite and different from 1",
+    *(
+        (
+            f"base {base!r}",
+            call,
+            ValueError,
+            rf"base must be a finite number greater than 1, got {message} \(a base of at most 1 "
+            r"makes entropies negative or undefined\); use base=2 for bits or None for nats",
+        )
+        for base, message, call in [
+            (0, r"0\.0", lambda: ce.cross_entropy(P, T, base=0)),
+            (1, r"1\.0", lambda: ce.entropy(P, base=1)),
+            (0.5, r"0\.5", lambda: ce.entropy(P, base=0.5)),  # H would be negative
+            (-2, r"-2\.0", lambda: ce.kl_divergence(P, P, base=-2)),
+            ("inf", "inf", lambda: ce.binary_cross_entropy([0.5], [1], base=np.inf)),
+            ("nan", "nan", lambda: ce.cross_entropy_gradient(P, T, base=float("nan"))),
+        ]
     ),
     (
         "base type",
         lambda: ce.entropy(P, base="2"),
         TypeError,
-        r"base must be a positive real number or None",
+        r"base must be a real number greater than 1, or None",
     ),
     (
         "ignore_index type",
         lambda: ce.cross_entropy(P, T, ignore_index=1.0),
         TypeError,
         r"ignore_index must be an integer or None",
+    ),
+    # masked arrays and tensors that require grad: refused, whichever argument
+    *(
+        (
+            f"masked {name}",
+            call,
+            TypeError,
+            rf"{name} is a masked array \(numpy\.ma\), whose mask would be ignored; pass its "
+            rf"data \({name}\.data\) and leave the masked samples out with "
+            r"sample_weight=~mask, or with ignore_index for class-index targets "
+            r"\(a -inf logit masks a class\)",
+        )
+        for name, call in [
+            ("predicted", lambda: ce.cross_entropy(np.ma.array(P), T)),
+            ("target", lambda: ce.cross_entropy(P, np.ma.array(T, mask=[0, 1]))),
+            ("class_weight", lambda: ce.cross_entropy(P, T, class_weight=np.ma.ones(3))),
+            ("sample_weight", lambda: ce.cross_entropy_gradient(P, T, sample_weight=MASKED)),
+            ("pos_weight", lambda: ce.binary_cross_entropy([0.5], [1], pos_weight=MASKED[:1])),
+            ("p", lambda: ce.entropy(np.ma.array(P))),
+            ("z", lambda: ce.softmax(np.ma.array(Z, mask=np.isnan(Z)))),
+            ("labels", lambda: ce.one_hot(np.ma.array(T), 3)),
+        ]
+    ),
+    *(
+        (
+            f"{name} that requires grad",
+            call,
+            TypeError,
+            rf"{name} is a tensor that requires grad; NumPy cannot read it without leaving "
+            rf"the autograd graph: pass {name}\.detach\(\) \(\.detach\(\)\.cpu\(\) for a",
+        )
+        for name, call in [
+            ("predicted", lambda: ce.cross_entropy(Tracked(Z), T, from_logits=True)),
+            ("target", lambda: ce.binary_cross_entropy_gradient([0.5], Tracked([1.0]))),
+            ("sample_weight", lambda: ce.cross_entropy(P, T, sample_weight=Tracked([1, 1]))),
+            ("target", lambda: ce.kl_divergence(P, Tracked(P))),
+            ("p", lambda: ce.entropy(Tracked(P))),
+        ]
     ),
     # the other functions
     (

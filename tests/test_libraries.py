@@ -128,6 +128,20 @@ def test_documented_differences_from_torch() -> None:
     assert_allclose(ours2, total2 / 4)  # this package by the weights' sum, 4.
 
 
+def test_a_tensor_that_requires_grad_is_refused_with_the_way_out() -> None:
+    """torch would raise its own RuntimeError from inside np.asarray; the package says
+    which argument it is and what to call. A detached tensor is read as it is."""
+    logits = torch.tensor([[2.0, 0.5, -1.0]], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(TypeError, match=r"predicted is a tensor that requires grad.*\.detach\(\)"):
+        ce.cross_entropy(logits, np.array([0]), from_logits=True)
+    weight = torch.ones(1, requires_grad=True)
+    with pytest.raises(TypeError, match=r"sample_weight is a tensor that requires grad"):
+        ce.cross_entropy(logits.detach(), np.array([0]), from_logits=True, sample_weight=weight)
+    expected = F.cross_entropy(logits, torch.tensor([0])).item()
+    got = ce.cross_entropy(logits.detach(), np.array([0]), from_logits=True)
+    assert_allclose(got, expected, rtol=1e-12)
+
+
 @given(
     hnp.arrays(np.float64, (4, 3), elements=st.floats(-30, 30)),
     hnp.arrays(np.float64, (4, 3), elements=st.sampled_from([0.0, 1.0, 0.25])),

@@ -150,6 +150,78 @@ def test_a_loss_beyond_float32_still_gives_a_finite_float32_mean() -> None:
     assert ce.cross_entropy(z, labels, from_logits=True, reduction="none")[0] == np.inf
 
 
+F16 = np.float16
+OVERFLOWING_FLOAT16_RESULTS = {
+    # loss 1.2e5 > 65504, float16's largest
+    "cross_entropy none": lambda: ce.cross_entropy(
+        np.array([[6e4, -6e4]], F16), np.array([1]), from_logits=True, reduction="none"
+    ),
+    "cross_entropy mean": lambda: ce.cross_entropy(
+        np.array([[6e4, -6e4]], F16), np.array([1]), from_logits=True
+    ),
+    "cross_entropy sum": lambda: ce.cross_entropy(
+        np.full((3, 2), [6e4, 0], F16), np.ones(3, int), from_logits=True, reduction="sum"
+    ),
+    # -1 / p with p = 1e-5, a float16 subnormal: -1e5
+    "binary gradient sum": lambda: ce.binary_cross_entropy_gradient(
+        np.array([1e-5], F16), np.array([1]), reduction="sum"
+    ),
+    "binary cross-entropy sum": lambda: ce.binary_cross_entropy(
+        np.array([-6e4, -6e4], F16), np.array([1, 1]), from_logits=True, reduction="sum"
+    ),
+    "categorical gradient": lambda: ce.cross_entropy_gradient(
+        np.array([[1e-5, 1.0]], F16), np.array([0]), reduction="none"
+    ),
+    "log_softmax": lambda: ce.log_softmax(np.array([6e4, -6e4], F16)),
+}
+F32 = np.float32
+# float32 results computed in float32 that leave its range on the way (found by
+# tests/test_differential.py): a weight, base 2, a pos_weight, 1 / p of a subnormal p.
+OVERFLOWING_FLOAT32_RESULTS = {
+    "sample weight 2": lambda: ce.cross_entropy(
+        np.array([[2e38, -2e38]], F32),
+        [[0.5, 0.5]],
+        from_logits=True,
+        sample_weight=[2.0],
+        reduction="none",
+    ),
+    "smoothing": lambda: ce.cross_entropy(
+        np.array([2.04e38, -2.04e38], F32), 1, from_logits=True, label_smoothing=0.15
+    ),
+    "base 2": lambda: ce.cross_entropy(
+        np.array([3e38, -3e37], F32), 1, from_logits=True, base=2, reduction="none"
+    ),
+    "binary pos_weight": lambda: ce.binary_cross_entropy(
+        np.array([-3e38], F32), [1], pos_weight=4.0, from_logits=True, reduction="none"
+    ),
+    "binary gradient of a subnormal p": lambda: ce.binary_cross_entropy_gradient(
+        np.array([1e-45], F32), [1], reduction="none"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "call", OVERFLOWING_FLOAT16_RESULTS.values(), ids=list(OVERFLOWING_FLOAT16_RESULTS)
+)
+def test_a_float16_result_beyond_its_range_is_inf_without_a_warning(call: Any) -> None:
+    """float16 is computed in float32; a result beyond float16's range is inf, the
+    honest float16 answer, and the cast says nothing (the suite turns every
+    RuntimeWarning into an error)."""
+    got = np.asarray(call())
+    assert got.dtype == np.float16
+    assert np.isinf(got).any()
+    assert not np.isnan(got).any()
+
+
+@pytest.mark.parametrize(
+    "call", OVERFLOWING_FLOAT32_RESULTS.values(), ids=list(OVERFLOWING_FLOAT32_RESULTS)
+)
+def test_a_float32_result_beyond_its_range_is_inf_without_a_warning(call: Any) -> None:
+    got = np.asarray(call())
+    assert got.dtype == np.float32
+    assert np.isinf(got).all()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_float32_sums_over_a_large_vocabulary(dtype: Any) -> None:
     """Row sums over 131072 classes in float32 stay accurate (segmented sums)."""

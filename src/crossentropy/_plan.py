@@ -35,7 +35,7 @@ from ._kernels.index_nll import NotOneHot, index_losses, one_hot_losses, weighte
 from ._kernels.prob_nll import prob_index_losses, prob_soft_losses
 from ._kernels.rowstats import RowStats, row_statistics
 from ._kernels.soft_nll import soft_losses
-from ._kernels.softmax import first_undefined
+from ._kernels.softmax import undefined_rows
 from ._reduce import sample_multiplier
 from ._typing import FloatArray, IndexArray, Losses
 
@@ -59,8 +59,10 @@ class ProbTarget:
 
 @dataclass(frozen=True)
 class OneHotGuess:
-    """Probability targets for logits without class weights or smoothing, not checked
-    yet: probably one-hot. The loss pass tests them block by block."""
+    """Probability targets for logits without class weights, sample weights or
+    smoothing, not checked yet: probably one-hot. The loss pass tests them block by
+    block. Every other argument has been checked by then, so a bad target is still
+    the first error reported."""
 
     rows: Rows
 
@@ -116,11 +118,14 @@ class Problem:
 # --- validation ---------------------------------------------------------------------
 
 
-def checked_distribution(rows: NDArray[Any], name: str, *, hint: str = "") -> RowStats:
+def checked_distribution(
+    rows: NDArray[Any], name: str, *, given: np.dtype[Any] | None = None, hint: str = ""
+) -> RowStats:
     """Check that every row (class axis last) of ``rows`` is a distribution, from the
-    statistics one pass over them gathers; return those statistics."""
+    statistics one pass over them gathers; return those statistics. ``given``: the
+    dtype the values were given in, when ``rows`` has been converted (float16 to float32)."""
     stats = row_statistics(Rows(rows))
-    v.check_distribution(rows, stats, name, hint=hint)
+    v.check_distribution(rows, stats, name, given=given, hint=hint)
     return stats
 
 
@@ -173,23 +178,6 @@ def _parse_target(target: ArrayLike, pred: FloatArray, options: Options, *, gues
     return OneHotGuess(Rows(moved)) if guess else checked_target(moved)
 
 
-def _check_sample_weight(
-    sample_weight: ArrayLike | None,
-    batch_shape: tuple[int, ...],
-    dtype: np.dtype[Any],
-    target: Target,
-) -> FloatArray | None:
-    if sample_weight is None:
-        return None
-    try:
-        samples = v.check_weight(sample_weight, "sample_weight", batch_shape, dtype, "sample")
-    except (TypeError, ValueError):
-        if isinstance(target, OneHotGuess):  # report a bad target first, as when checked
-            checked_target(target.rows.array)
-        raise
-    return samples.reshape(-1)
-
-
 def prepare(
     predicted: ArrayLike,
     target: ArrayLike,
@@ -202,23 +190,33 @@ def prepare(
     ignore_index: Any,
     label_smoothing: Any,
     base: Any,
-    optimistic: bool = False,
+    guess_one_hot: bool = False,
 ) -> Problem:
-    """Validate a categorical problem. With ``optimistic``, probability targets for
-    logits without class weights or smoothing are left unchecked (:class:`OneHotGuess`)
-    for :func:`plan_losses` to test on the way."""
+    """Validate a categorical problem. With ``guess_one_hot``, probability targets for
+    logits are left unchecked (:class:`OneHotGuess`) when nothing else is left to check
+    after them (no class weights, sample weights or smoothing), for
+    :func:`plan_losses` to test on the way."""
     pred, out_dtype = v.as_float_array(predicted, "predicted")
     options = _check_options(
         pred, from_logits, axis, reduction, label_smoothing, base, ignore_index
     )
-    guess = optimistic and options.from_logits and class_weight is None and not options.smoothing
+    guess = (
+        guess_one_hot
+        and options.from_logits
+        and class_weight is None
+        and sample_weight is None
+        and not options.smoothing
+    )
     parsed = _parse_target(target, pred, options, guess=guess)
     moved = classes_last(pred, options.axis)
     if not options.from_logits:
-        checked_distribution(moved, "predicted", hint=v.LOGITS_HINT)
+        checked_distribution(moved, "predicted", given=out_dtype, hint=v.LOGITS_HINT)
     k, dtype = pred.shape[options.axis], pred.dtype
     weights = None if class_weight is None else v.check_class_weight(class_weight, k, dtype)
-    samples = _check_sample_weight(sample_weight, moved.shape[:-1], dtype, parsed)
+    samples = None
+    if sample_weight is not None:
+        samples = v.check_weight(sample_weight, "sample_weight", moved.shape[:-1], dtype, "sample")
+        samples = samples.reshape(-1)
     if options.reduction == "mean":
         # The weighted mean does not change when either set of weights is scaled;
         # scaling both to a max of 1 keeps its sums from overflowing or underflowing.
@@ -272,7 +270,8 @@ def plan_losses(problem: Problem) -> Losses:
 
 def plan_gradient(problem: Problem, row_scale: FloatArray, out: FloatArray) -> None:
     """Write the gradient of a validated problem into ``out`` (shape (n, k)), each row
-    scaled by ``row_scale``; reject a row of logits whose softmax is undefined.
+    scaled by ``row_scale``; reject a row of logits whose softmax is undefined (but
+    for a row of -inf that counts for nothing: :func:`~._validate.check_defined`).
     Targets still guessed to be one-hot are checked first."""
     target = problem.target
     if isinstance(target, OneHotGuess):
@@ -286,4 +285,4 @@ def plan_gradient(problem: Problem, row_scale: FloatArray, out: FloatArray) -> N
         probs_gradient(problem.predicted, coefficients, row_scale, out)
         return
     lse = logits_gradient(problem.predicted, coefficients, row_scale, out)
-    v.check_defined(first_undefined(lse), problem.predicted.batch_shape)
+    v.check_defined(undefined_rows(lse), problem.predicted.batch_shape, problem.multiplier())

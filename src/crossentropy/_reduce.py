@@ -11,9 +11,10 @@ weights ``w_i``:
   :func:`mean_denominator`);
 
 each divided by ``log(base)`` (:func:`in_base`). Sums are accumulated in float64 and
-the result is cast to the input's dtype. A kernel that can sum the losses itself,
-without an array of them, passes that sum instead. A gradient scales each sample's
-row as its loss is scaled here (:func:`gradient_scale`).
+the result is cast to the input's dtype (:func:`as_result`: a value beyond float16's
+range is ``inf`` there, silently); a zero is +0.0, never -0.0. A kernel that can sum
+the losses itself, without an array of them, passes that sum instead. A gradient
+scales each sample's row as its loss is scaled here (:func:`gradient_scale`).
 
 Imports :mod:`crossentropy._typing` and :mod:`crossentropy._kernels.primitives`.
 """
@@ -26,7 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels.primitives import mul0
+from ._kernels.primitives import mul0, positive_zeros
 from ._typing import FloatArray, Loss
 
 _Value = TypeVar("_Value", FloatArray, float)
@@ -49,8 +50,27 @@ def mean_denominator(normaliser: FloatArray | None, size: int) -> float:
 
 
 def in_base(value: _Value, log_base: float) -> _Value:
-    """A value in nats converted to units of the base whose log is ``log_base``."""
-    return value / log_base if log_base != 1.0 else value
+    """A value in nats converted to units of the base whose log is ``log_base``; one
+    beyond the dtype's range there (base 2 multiplies by 1.44) is inf, silently."""
+    if log_base == 1.0:
+        return value
+    with np.errstate(over="ignore"):
+        return value / log_base
+
+
+def as_result(values: FloatArray, dtype: np.dtype[Any]) -> FloatArray:
+    """``values`` in the result dtype ``dtype``; as they are when they are in it
+    already (computed in it, with +0.0 for every zero: :func:`positive_zeros`).
+
+    float16 results are computed in float32; one beyond float16's range (65504)
+    becomes ``inf`` in the cast, silently: that is the honest float16 answer, which
+    the docstrings state, not an accident for NumPy to warn about. A tiny negative
+    value that the cast rounds to -0.0 is made +0.0."""
+    if values.dtype == dtype:
+        return values
+    with np.errstate(over="ignore"):
+        result = values.astype(dtype)
+    return positive_zeros(result)
 
 
 def reduce_losses(
@@ -71,13 +91,14 @@ def reduce_losses(
     else:
         weighted = losses if multiplier is None else mul0(multiplier, losses)
         if reduction == "none":
-            return np.asarray(in_base(weighted, log_base).reshape(batch_shape), dtype=out_dtype)
+            per_sample = positive_zeros(in_base(weighted, log_base))  # -log 1 is -0.0
+            return as_result(per_sample.reshape(batch_shape), out_dtype)
         total = float(np.sum(weighted, dtype=np.float64))
         size = weighted.size
     if reduction == "mean":
         count = mean_denominator(normaliser, size)
         total = total / count if count > 0 else 0.0
-    return out_dtype.type(in_base(total, log_base))  # type: ignore[no-any-return]
+    return as_result(np.asarray(in_base(total, log_base) + 0.0), out_dtype)[()]  # +0.0
 
 
 def gradient_scale(

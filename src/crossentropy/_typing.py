@@ -19,8 +19,14 @@ Loss = FloatArray | np.floating[Any]
 #: Flat class indices (or flat offsets into a block).
 IndexArray = NDArray[np.intp]
 
-#: The first row whose log-sum-exp is not finite (its flat index), and that value.
-Undefined = tuple[int, float]
+
+class Undefined(NamedTuple):
+    """The rows of logits whose log-sum-exp is not finite: their flat indices, in
+    ascending order, and those values (NaN: a NaN logit; +inf: a +inf logit; -inf:
+    every logit -inf)."""
+
+    rows: IndexArray
+    values: NDArray[np.float64]
 
 
 class Losses(NamedTuple):
@@ -29,5 +35,5 @@ class Losses(NamedTuple):
     #: The per-sample losses; or, when the caller asked only for their sum (a mean
     #: or sum without sample weights), that sum, accumulated in float64.
     values: FloatArray | float
-    #: The first row whose log-sum-exp is not finite (for logits), or None if none is.
+    #: The rows whose log-sum-exp is not finite (for logits), or None if none is.
     undefined: Undefined | None

@@ -65,22 +65,48 @@ def check_count(value: Any, name: str) -> int:
 
 
 def compute_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    """The floating dtype a computation runs in: float32 and float64 are kept,
-    float16 is computed in float32, integers and booleans in float64."""
-    if dtype == np.float32 or dtype == np.float16:
+    """The floating dtype a computation runs in, told by kind and size (byte order
+    aside): float16 and float32 are computed in float32, float64 in float64, integers
+    and booleans in float64. Always native byte order."""
+    if dtype.kind == "f" and dtype.itemsize <= 4:
         return np.dtype(np.float32)
     return np.dtype(np.float64)
 
 
 def result_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    """The dtype a result is returned in: the input's floating dtype, float64 otherwise."""
+    """The dtype a result is returned in: the input's floating dtype (float16, float32
+    or float64), float64 otherwise; always in native byte order (``'>f4'`` gives
+    float32)."""
     if dtype.kind == "f" and dtype.itemsize <= 8:
-        return dtype
+        return np.dtype(f"f{dtype.itemsize}")
     return np.dtype(np.float64)
 
 
+def check_not_masked_or_tracked(value: Any, name: str) -> None:
+    """Refuse what ``np.asarray`` would read wrongly or not at all: a masked array
+    (its mask would be dropped, and the masked entries counted) and a tensor that
+    requires grad (torch refuses to hand it over, from deep inside). Duck-typed: no
+    framework is imported."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array (numpy.ma), whose mask would be ignored; pass "
+            f"its data ({name}.data) and leave the masked samples out with "
+            "sample_weight=~mask, or with ignore_index for class-index targets "
+            "(a -inf logit masks a class)"
+        )
+    if getattr(value, "requires_grad", False) and callable(getattr(value, "detach", None)):
+        raise TypeError(
+            f"{name} is a tensor that requires grad; NumPy cannot read it without "
+            f"leaving the autograd graph: pass {name}.detach() (.detach().cpu() for a "
+            "tensor on a GPU, or .detach().cpu().numpy())"
+        )
+
+
 def as_real_array(value: ArrayLike, name: str) -> NDArray[Any]:
-    """Convert ``value`` to an array of a real numeric dtype, or raise TypeError."""
+    """Convert ``value`` to an array of a real numeric dtype in native byte order (an
+    array in the other byte order is copied), or raise TypeError (also for a masked
+    array or a tensor that requires grad: :func:`check_not_masked_or_tracked`)."""
+    check_not_masked_or_tracked(value, name)
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged lists and the like
@@ -91,6 +117,8 @@ def as_real_array(value: ArrayLike, name: str) -> NDArray[Any]:
             f"{name} must hold real numbers (bool, integer or float), "
             f"got an array of dtype {array.dtype}"
         )
+    if not array.dtype.isnative:  # '>f4' on a little-endian machine: every kernel
+        array = array.astype(array.dtype.newbyteorder("="))  # reads native numbers
     return array
 
 
@@ -149,15 +177,19 @@ def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> st
 
 
 def check_base(base: Any) -> float:
-    """Return ``log(base)``, the divisor that turns nats into units of ``base``."""
+    """Return ``log(base)``, the divisor that turns nats into units of ``base``.
+
+    The base must be finite and greater than 1: below 1 the logarithm is negative, and
+    so would be every entropy and divergence (which are never negative)."""
     if base is None:
         return 1.0
-    _require(base, numbers.Real, "base", "a positive real number or None")
+    _require(base, numbers.Real, "base", "a real number greater than 1, or None")
     value = float(base)
-    if not math.isfinite(value) or value <= 0.0 or value == 1.0:
+    if not (math.isfinite(value) and value > 1.0):  # also rejects NaN
         raise ValueError(
-            f"base must be positive, finite and different from 1 (log base {value!r} "
-            "is zero or undefined); use base=2 for bits or None for nats"
+            f"base must be a finite number greater than 1, got {value!r} (a base of "
+            "at most 1 makes entropies negative or undefined); use base=2 for bits "
+            "or None for nats"
         )
     return math.log(value)
 
@@ -210,9 +242,12 @@ def check_unit_interval(values: FloatArray, name: str, *, hint: str = "") -> Non
 
 
 def sum_tolerance(dtype: np.dtype[Any]) -> float:
-    """How far a row sum may stray from 1: sqrt(eps) of the dtype, as scikit-learn's
-    ``log_loss`` uses (3.5e-4 for float32, 1.5e-8 for float64)."""
-    return float(np.sqrt(np.finfo(compute_dtype(dtype)).eps))
+    """How far a row sum may stray from 1: sqrt(eps) of the dtype the values were
+    given in, as scikit-learn's ``log_loss`` uses (0.031 for float16, 3.5e-4 for
+    float32, 1.5e-8 for float64 and for integers). float16 is computed in float32,
+    but its values carry float16's rounding: a correctly rounded row of 3 float16
+    probabilities may sum to 1 +- 1e-3."""
+    return float(np.sqrt(np.finfo(result_dtype(dtype)).eps))
 
 
 class RowStatistics(Protocol):
@@ -229,18 +264,25 @@ class RowStatistics(Protocol):
 
 
 def check_distribution(
-    rows: NDArray[Any], stats: RowStatistics, name: str, *, hint: str = ""
+    rows: NDArray[Any],
+    stats: RowStatistics,
+    name: str,
+    *,
+    given: np.dtype[Any] | None = None,
+    hint: str = "",
 ) -> None:
     """Check that every row (last axis) of ``rows`` is a probability distribution:
-    not NaN, in [0, 1], and summing to 1 within :func:`sum_tolerance`, from the row
-    statistics ``stats``. Only on the way to an error is ``rows`` itself read, to
-    find the first bad value."""
+    not NaN, in [0, 1], and summing to 1 within the :func:`sum_tolerance` of the dtype
+    the values were ``given`` in (``rows``' own by default; float16 input is computed
+    in float32), from the row statistics ``stats``. Only on the way to an error is
+    ``rows`` itself read, to find the first bad value. (A float16 value is exactly a
+    float32 value, so the range [0, 1] needs no tolerance.)"""
     if np.isnan(stats.low) or np.isnan(stats.high) or stats.low < 0 or stats.high > 1:
         check_unit_interval(rows, name, hint=hint)  # finds and reports the first bad value
     if stats.one_hot:
         return
     shaped = stats.sums.reshape(rows.shape[:-1])
-    tol = sum_tolerance(rows.dtype)
+    tol = sum_tolerance(rows.dtype if given is None else given)
     bad = np.abs(shaped - 1.0) > tol
     if bad.any():
         first = tuple(np.argwhere(bad)[0])
@@ -403,10 +445,24 @@ def _raise_undefined(
     raise ValueError(f"{name}: {place.format(format_position(where))} {problem}")
 
 
-def check_defined(undefined: Undefined | None, batch_shape: tuple[int, ...]) -> None:
-    """Turn the first row of logits whose log-sum-exp makes softmax undefined into an error."""
-    if undefined is not None:
-        _raise_undefined("predicted", *undefined, batch_shape, _ROW_WORDING)
+def check_defined(
+    undefined: Undefined | None, batch_shape: tuple[int, ...], multiplier: FloatArray | None
+) -> None:
+    """Turn the first row of logits whose softmax is undefined into an error: a NaN or
+    a +inf logit anywhere, and every logit -inf in a row that counts. A row that counts
+    for nothing (``multiplier`` 0: an ignored label, a sample weight of 0) may be all
+    -inf: a fully masked, padded position, whose loss and gradient are 0."""
+    if undefined is None:
+        return
+    rows, values = undefined
+    bad = ~np.isneginf(values)
+    if multiplier is None:
+        bad[:] = True
+    else:
+        bad |= multiplier[rows] != 0
+    if bad.any():
+        first = int(np.argmax(bad))
+        _raise_undefined("predicted", int(rows[first]), values[first], batch_shape, _ROW_WORDING)
 
 
 def check_defined_slices(

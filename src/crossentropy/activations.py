@@ -2,7 +2,7 @@ r"""Softmax, log-softmax, log-sum-exp and one-hot encoding: the public functions
 
 Each validates its input, runs a row kernel (:mod:`crossentropy._kernels.softmax`) and
 rejects the slices whose result is undefined. Imports the validation, the engine's
-rows and the kernel.
+rows, the kernel and the reduction's cast to the result dtype.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from . import _validate as v
 from ._engine import Rows
 from ._kernels.softmax import logsumexp_rows, softmax_rows
+from ._reduce import as_result
 from ._typing import FloatArray
 
 __all__ = ["log_softmax", "logsumexp", "one_hot", "softmax"]
@@ -33,7 +34,7 @@ def _softmax(z: ArrayLike, axis: int, *, log: bool) -> FloatArray:
     out = np.empty((*rows.batch_shape, rows.k), dtype=rows.dtype)
     lse = softmax_rows(rows, out.reshape(rows.n, rows.k), log=log)
     v.check_defined_slices(lse, rows.batch_shape, "z", allow_inf=False)
-    return np.moveaxis(out, -1, axis).astype(out_dtype, copy=False)
+    return as_result(np.moveaxis(out, -1, axis), out_dtype)
 
 
 def softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
@@ -62,7 +63,9 @@ def softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     Raises
     ------
     TypeError
-        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``: mask a class with a ``-inf`` logit instead) or
+        a tensor that requires grad (pass ``tensor.detach()``).
     ValueError
         If ``z`` holds NaN or ``+inf``, a slice along ``axis`` is all ``-inf``,
         ``axis`` is out of range, or the axis is empty.
@@ -109,12 +112,15 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     Returns
     -------
     numpy.ndarray
-        Log-probabilities of ``z``'s shape and dtype rules.
+        Log-probabilities of ``z``'s shape and dtype rules; in float16, one below
+        float16's range (-65504) is ``-inf``, without a warning.
 
     Raises
     ------
     TypeError
-        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``: mask a class with a ``-inf`` logit instead) or
+        a tensor that requires grad (pass ``tensor.detach()``).
     ValueError
         As for :func:`softmax`: NaN or ``+inf`` in ``z``, a slice that is all ``-inf``,
         an ``axis`` out of range or empty.
@@ -168,7 +174,9 @@ def logsumexp(z: ArrayLike, *, axis: int = -1) -> np.floating[Any] | NDArray[np.
     Raises
     ------
     TypeError
-        If ``z`` is not a real numeric array, or ``axis`` is not an integer.
+        If ``z`` is not a real numeric array, or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``: mask a class with a ``-inf`` logit instead) or
+        a tensor that requires grad (pass ``tensor.detach()``).
     ValueError
         If ``z`` holds NaN, ``axis`` is out of range, or the axis is empty.
 
@@ -195,7 +203,7 @@ def logsumexp(z: ArrayLike, *, axis: int = -1) -> np.floating[Any] | NDArray[np.
     rows, _, out_dtype = _rows_of(z, axis, "z")
     lse = logsumexp_rows(rows, rows.dtype)
     v.check_defined_slices(lse, rows.batch_shape, "z", allow_inf=True)
-    result = lse.reshape(rows.batch_shape).astype(out_dtype, copy=False)
+    result = as_result(lse.reshape(rows.batch_shape), out_dtype)
     return result if result.ndim else result[()]
 
 
@@ -228,7 +236,8 @@ def one_hot(
     Raises
     ------
     TypeError
-        If ``labels`` is not integer, or ``num_classes`` or ``axis`` is not an integer.
+        If ``labels`` is not integer, or ``num_classes`` or ``axis`` is not an integer;
+        if it is a masked array or a tensor that requires grad.
     ValueError
         If a label is outside ``[0, num_classes)``, ``num_classes`` is less than 1, or
         ``axis`` is out of range.

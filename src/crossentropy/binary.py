@@ -16,8 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
 from ._kernels.binary import binary_gradient, binary_losses, smoothed_labels
-from ._kernels.primitives import mul0
-from ._reduce import gradient_scale, reduce_losses
+from ._kernels.primitives import mul0, positive_zeros
+from ._reduce import as_result, gradient_scale, reduce_losses
 from ._typing import FloatArray
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_gradient"]
@@ -124,22 +124,30 @@ def binary_cross_entropy(
     label_smoothing : float, default 0.0
         $\varepsilon$ in [0, 1]: labels move towards 1/2.
     base : float, optional
-        Base of the logarithm: ``None`` for nats, ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats, ``2``
+        for bits.
 
     Returns
     -------
     numpy.floating or numpy.ndarray
         A scalar for ``"mean"`` and ``"sum"``; ``predicted``'s shape for ``"none"``.
+        In ``predicted``'s floating dtype (float64 for integers), native byte order;
+        float16 is computed in float32, and a float16 result beyond float16's range
+        is ``inf``, without a warning.
 
     Raises
     ------
     TypeError
-        If an input is not a real numeric array, or ``from_logits`` is not a bool.
+        If an input is not a real numeric array, or ``from_logits`` is not a bool;
+        if an input is a masked array (``numpy.ma``: pass the data, and
+        ``sample_weight=~mask`` for the mask) or a tensor that requires grad (pass
+        ``tensor.detach()``).
     ValueError
         If the shapes differ; probabilities or labels are outside [0, 1] or NaN;
         logits are NaN; weights are negative, not finite, subnormal (or further
         below the largest weight than the dtype's range), or do not broadcast;
-        ``label_smoothing`` is outside [0, 1]; ``reduction`` or ``base`` is invalid.
+        ``label_smoothing`` is outside [0, 1]; ``reduction`` is unknown; ``base`` is
+        not finite and greater than 1.
 
     See Also
     --------
@@ -151,7 +159,14 @@ def binary_cross_entropy(
     -----
     Nothing is clipped: $\hat p = 0$ for a positive label gives ``inf``, where
     ``torch.nn.functional.binary_cross_entropy`` clamps the log at -100. Terms with a
-    zero coefficient vanish ($0 \log 0 = 0$).
+    zero coefficient vanish ($0 \log 0 = 0$). Logits of $\pm\infty$ are
+    probabilities 1 and 0, where ``binary_cross_entropy_with_logits`` gives NaN.
+
+    The ``"mean"`` with sample weights divides by their total, $\sum_i s_i$, as
+    :func:`cross_entropy` and scikit-learn do; PyTorch's ``weight`` (in
+    ``binary_cross_entropy`` and ``binary_cross_entropy_with_logits``) multiplies each
+    loss but its mean still divides by the number of elements $n$. For PyTorch's
+    number, take ``reduction="sum"`` and divide by ``predicted.size``.
 
     References
     ----------
@@ -169,8 +184,16 @@ def binary_cross_entropy(
     >>> print(f"{binary_cross_entropy(np.log(p / (1 - p)), y, from_logits=True):.6f}")
     0.279777
     """
-    # locals() is, on this first line, exactly the arguments by name.
-    problem = _prepare(**locals())
+    problem = _prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        reduction=reduction,
+        sample_weight=sample_weight,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        base=base,
+    )
     losses = binary_losses(
         problem.predicted, problem.labels, problem.pos_weight, from_logits=problem.from_logits
     )
@@ -236,7 +259,9 @@ def binary_cross_entropy_gradient(
     numpy.ndarray
         An array of ``predicted``'s shape. float32 input gives float32, float64 gives
         float64, float16 is computed in float32 and returned as float16, integers and
-        booleans give float64. Every element is 0 when the mean's denominator is 0.
+        booleans give float64, in native byte order whatever the input's. A float16
+        result beyond float16's range (65504) is ``inf``, without a warning: the
+        honest float16 answer. Every element is 0 when the mean's denominator is 0.
 
     Raises
     ------
@@ -286,8 +311,16 @@ def binary_cross_entropy_gradient(
     >>> print(binary_cross_entropy_gradient(p, np.array([0, 1, 1])))
     [ 0.33333333 -0.66666667 -0.41666667]
     """
-    # locals() is, on this first line, exactly the arguments by name.
-    problem = _prepare(**locals())
+    problem = _prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        reduction=reduction,
+        sample_weight=sample_weight,
+        pos_weight=pos_weight,
+        label_smoothing=label_smoothing,
+        base=base,
+    )
     gradient = binary_gradient(
         problem.predicted, problem.labels, problem.pos_weight, from_logits=problem.from_logits
     )
@@ -300,5 +333,5 @@ def binary_cross_entropy_gradient(
         dtype=gradient.dtype,
     )
     # A zero scale (weight 0, or a mean over nothing) gives 0, even against an infinity.
-    scaled = mul0(scale.reshape(gradient.shape), gradient)
-    return np.asarray(scaled, dtype=problem.out_dtype)
+    scaled = positive_zeros(mul0(scale.reshape(gradient.shape), gradient))
+    return as_result(scaled, problem.out_dtype)

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _validate as v
 from ._plan import plan_gradient, plan_losses, prepare
-from ._reduce import gradient_scale, reduce_losses
+from ._reduce import as_result, gradient_scale, reduce_losses
 
 __all__ = ["cross_entropy", "cross_entropy_gradient", "perplexity"]
 
@@ -59,16 +59,19 @@ def cross_entropy(
     predicted : array_like
         Predicted probabilities, or unnormalised logits with ``from_logits=True``.
         Any shape; the classes lie along ``axis``. Probabilities must lie in [0, 1]
-        and sum to 1 along ``axis`` (within ``sqrt(eps)`` of the dtype).
+        and sum to 1 along ``axis``, within ``sqrt(eps)`` of the dtype they are given
+        in (float16: 0.031, float32: 3.5e-4, float64 and integers: 1.5e-8).
     target : array_like
         Either class indices, an integer array of the shape of ``predicted`` without
         the class axis; or probabilities (one-hot or soft), an array of the same shape
-        as ``predicted`` whose entries lie in [0, 1] and sum to 1 along ``axis``. The
-        form is told apart by shape, not dtype, so an integer one-hot array works.
+        as ``predicted`` whose entries lie in [0, 1] and sum to 1 along ``axis``
+        (within ``sqrt(eps)`` of their own dtype). The form is told apart by shape,
+        not dtype, so an integer one-hot array works.
     from_logits : bool, default False
         Treat ``predicted`` as logits $z$ and use the stable
         $\log \hat y_c = z_c - \operatorname{logsumexp}(z)$. Logits may be ``-inf``
-        (a masked class), never ``+inf`` or NaN.
+        (a masked class), never ``+inf`` or NaN; a whole row of ``-inf`` only where
+        the sample counts for nothing (a padded position: see Notes).
     axis : int, default -1
         The class axis of ``predicted`` (and of ``target`` when it holds probabilities).
     reduction : {"mean", "sum", "none"}, default "mean"
@@ -87,28 +90,39 @@ def cross_entropy(
         $\varepsilon$ in $[0, 1]$: the target is mixed with the uniform distribution,
         on every target form.
     base : float, optional
-        Base of the logarithm: ``None`` for nats (natural log), ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats (natural
+        log), ``2`` for bits.
 
     Returns
     -------
     numpy.floating or numpy.ndarray
         A scalar for ``"mean"`` and ``"sum"``, an array of the batch shape for
         ``"none"``. float32 input gives float32, float64 gives float64, float16 is
-        computed in float32 and returned as float16, integers give float64.
+        computed in float32 and returned as float16, integers give float64. The
+        dtype is told by kind and size: input in the other byte order (``'>f4'``)
+        gives the same numbers, in native byte order (float32). A float16 result
+        beyond float16's range (65504) is ``inf``, without a warning: the honest
+        float16 answer (compute in float32 for the number).
 
     Raises
     ------
     TypeError
         If an argument has the wrong type: non-numeric arrays, non-integer class
-        indices, a non-integer ``axis``, a non-boolean ``from_logits``.
+        indices, a non-integer ``axis``, a non-boolean ``from_logits``. Also for a
+        masked array (``numpy.ma``), for any array argument: its mask would be
+        ignored, so pass the data and leave the masked samples out with
+        ``sample_weight=~mask`` (or ``ignore_index`` for class indices); and for a
+        tensor that requires grad: pass ``tensor.detach()`` (``.cpu()`` on a GPU).
     ValueError
         If ``target``'s shape fits neither form; a class index is out of range (and is
         not ``ignore_index``); probabilities are negative, above 1, NaN, infinite or do
-        not sum to 1; logits are NaN or ``+inf``, or a row is all ``-inf``; weights
-        have the wrong shape, are negative or not finite, or are non-zero but below
-        the dtype's normal range (subnormal) or its range below the largest weight;
+        not sum to 1; logits are NaN or ``+inf``, or a row that counts is all
+        ``-inf``; weights have the wrong shape, are negative or not finite, or are
+        non-zero but below the dtype's normal range (subnormal) or its range below
+        the largest weight;
         ``label_smoothing`` is outside [0, 1]; ``reduction`` is unknown; ``axis`` is
-        out of range; the class axis is empty; ``base`` is not positive or equals 1.
+        out of range; the class axis is empty; ``base`` is not finite and greater
+        than 1.
 
     See Also
     --------
@@ -121,15 +135,26 @@ def cross_entropy(
     -----
     A zero probability on a class the target puts mass on gives an infinite loss:
     nothing is clipped. Terms with zero target mass are zero, even where the
-    predicted probability is zero ($0 \log 0 = 0$).
+    predicted probability is zero ($0 \log 0 = 0$). A zero result is always
+    ``+0.0``, never ``-0.0`` (as from $-\log 1$), in every function of the package.
+
+    Padding: in a batch of sequences of different lengths, the positions past a
+    sequence's end are often fully masked, every logit ``-inf``. Such a row has no
+    softmax, and is an error where it counts; give it ``ignore_index`` as its label
+    (or ``sample_weight`` 0), and it counts for nothing: it is not checked for a
+    row of ``-inf``, and its loss and its gradient row are 0. NaN and ``+inf`` stay
+    errors in every row. (PyTorch skips such an ignored row in the loss, but its
+    gradient row is NaN.)
 
     Where this differs from ``torch.nn.functional.cross_entropy``: PyTorch puts the
     class axis at 1, not -1; with probability targets and class weights it divides
     the mean by $n$ instead of by the targets' weight (so index and one-hot targets
     disagree there; here they agree); with label smoothing and class weights its
     denominator ignores the smoothing; a batch whose targets are all ignored gives
-    NaN in PyTorch and 0 here. Unlike scikit-learn's ``log_loss``, probabilities are
-    never clipped and never silently renormalised.
+    NaN in PyTorch and 0 here; a masked class (logit ``-inf``) whose coefficient
+    $w_c y'_c$ is 0 (no target mass, or a class weight of 0) gives NaN in PyTorch
+    ($0 \cdot (-\infty)$) and a zero term here. Unlike scikit-learn's ``log_loss``,
+    probabilities are never clipped and never silently renormalised.
 
     References
     ----------
@@ -158,16 +183,35 @@ def cross_entropy(
     >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
     >>> print(cross_entropy(logits, np.array([0, 1]), from_logits=True, reduction="none"))
     [0.41703002 0.22004952]
+
+    A padded position, every logit masked, costs nothing once its label is ignored:
+
+    >>> padded = np.vstack([logits, np.full(3, -np.inf)])
+    >>> labels = np.array([0, 1, -100])
+    >>> print(cross_entropy(padded, labels, from_logits=True, ignore_index=-100, reduction="none"))
+    [0.41703002 0.22004952 0.        ]
     """
-    # locals() is, on this first line, exactly the arguments by name.
-    problem = prepare(**locals(), optimistic=True)
+    problem = prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        axis=axis,
+        reduction=reduction,
+        class_weight=class_weight,
+        sample_weight=sample_weight,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        base=base,
+        guess_one_hot=True,  # one-hot targets are tested on the way (see _plan.OneHotGuess)
+    )
     losses = plan_losses(problem)
     batch_shape = problem.predicted.batch_shape
-    v.check_defined(losses.undefined, batch_shape)
+    multiplier = problem.multiplier()
+    v.check_defined(losses.undefined, batch_shape, multiplier)
     reduction = problem.options.reduction
     return reduce_losses(
         losses.values,
-        multiplier=problem.multiplier(),
+        multiplier=multiplier,
         normaliser=problem.normaliser() if reduction == "mean" else None,
         reduction=reduction,
         log_base=problem.options.log_base,
@@ -223,8 +267,12 @@ def cross_entropy_gradient(
     Returns
     -------
     numpy.ndarray
-        An array of ``predicted``'s shape and dtype rules. Ignored samples have zero
-        rows; so does every row when the mean's denominator is 0.
+        An array of ``predicted``'s shape and dtype rules (float16 entries beyond
+        its range are ``inf``, as in :func:`cross_entropy`). A sample that counts for
+        nothing (ignored, or of sample weight 0) has a row of zeros, even where the
+        gradient of its loss would be infinite ($0 \cdot \infty = 0$, as in the
+        binary gradient) or its logits are all ``-inf`` (padding: see
+        :func:`cross_entropy`); so does every row when the mean's denominator is 0.
 
     Raises
     ------
@@ -253,7 +301,18 @@ def cross_entropy_gradient(
     >>> print(softmax(z) - np.array([1.0, 0.0, 0.0]))
     [-0.34099886  0.24243297  0.09856589]
     """
-    problem = prepare(**locals())  # the arguments by name, as in cross_entropy
+    problem = prepare(
+        predicted,
+        target,
+        from_logits=from_logits,
+        axis=axis,
+        reduction=reduction,
+        class_weight=class_weight,
+        sample_weight=sample_weight,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        base=base,
+    )
     rows, reduction = problem.predicted, problem.options.reduction
     row_scale = gradient_scale(
         problem.multiplier(),
@@ -265,7 +324,7 @@ def cross_entropy_gradient(
     )
     out = np.empty((*rows.batch_shape, rows.k), dtype=problem.dtype)
     plan_gradient(problem, row_scale, out.reshape(rows.n, rows.k))
-    return np.moveaxis(out, -1, problem.options.axis).astype(problem.out_dtype, copy=False)
+    return as_result(np.moveaxis(out, -1, problem.options.axis), problem.out_dtype)
 
 
 def perplexity(

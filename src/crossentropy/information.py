@@ -28,7 +28,7 @@ def _distribution_rows(value: ArrayLike, name: str, axis: Any) -> tuple[Rows, np
     axis = v.normalize_axis(axis, array.ndim, of=name)
     v.check_axis_not_empty(array, axis, name, classes=True)
     moved = np.moveaxis(array, axis, -1)
-    checked_distribution(moved, name)
+    checked_distribution(moved, name, given=out_dtype)
     return Rows(moved), out_dtype
 
 
@@ -62,12 +62,14 @@ def entropy(
     Parameters
     ----------
     p : array_like
-        Probabilities in [0, 1] summing to 1 along ``axis``. Unlike
-        ``scipy.stats.entropy``, ``p`` is validated, never silently normalised.
+        Probabilities in [0, 1] summing to 1 along ``axis`` (within ``sqrt(eps)`` of
+        their dtype, as in :func:`cross_entropy`). Unlike ``scipy.stats.entropy``,
+        ``p`` is validated, never silently normalised.
     axis : int, default -1
         The axis that holds the outcomes.
     base : float, optional
-        Base of the logarithm: ``None`` for nats, ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats, ``2``
+        for bits.
 
     Returns
     -------
@@ -78,10 +80,12 @@ def entropy(
     Raises
     ------
     TypeError
-        If ``p`` is not a real numeric array or ``axis`` is not an integer.
+        If ``p`` is not a real numeric array or ``axis`` is not an integer; if it is
+        a masked array (``numpy.ma``, whose mask would be ignored) or a tensor that
+        requires grad (pass ``tensor.detach()``).
     ValueError
         If ``p`` holds values outside [0, 1], NaN, rows not summing to 1; if ``axis``
-        is out of range or empty; if ``base`` is not positive or equals 1.
+        is out of range or empty; if ``base`` is not finite and greater than 1.
 
     See Also
     --------
@@ -106,8 +110,7 @@ def entropy(
     """
     log_base = v.check_base(base)
     rows, out_dtype = _distribution_rows(p, "p", axis)
-    values = -xlogy_rows(rows, None, rows.dtype)
-    values += 0.0  # turn -0.0 (certain outcomes) into 0.0
+    values = -xlogy_rows(rows, None, rows.dtype)  # -0.0 of a certain outcome: made +0.0
     result = np.asarray(_reduced(values, rows, "none", log_base, out_dtype))
     return result if result.ndim else result[()]
 
@@ -143,7 +146,8 @@ def kl_divergence(
     reduction : {"mean", "sum", "none"}, default "mean"
         Per-sample divergences, their sum, or their mean over the batch.
     base : float, optional
-        Base of the logarithm: ``None`` for nats, ``2`` for bits.
+        Base of the logarithm, finite and greater than 1: ``None`` for nats, ``2``
+        for bits.
 
     Returns
     -------
@@ -153,10 +157,13 @@ def kl_divergence(
     Raises
     ------
     TypeError
-        If an input is not a real numeric array or ``axis`` is not an integer.
+        If an input is not a real numeric array or ``axis`` is not an integer; if it
+        is a masked array (``numpy.ma``, whose mask would be ignored) or a tensor
+        that requires grad (pass ``tensor.detach()``).
     ValueError
         If the shapes differ; either input is not a distribution along ``axis``;
-        ``reduction`` is unknown; ``axis`` is out of range; ``base`` is invalid.
+        ``reduction`` is unknown; ``axis`` is out of range; ``base`` is not finite
+        and greater than 1.
 
     See Also
     --------
@@ -200,6 +207,7 @@ def kl_divergence(
     rows, out_dtype = _distribution_rows(pred_array, "predicted", axis)
     target_rows, _ = _distribution_rows(target_array, "target", axis)
     values = xlogy_rows(target_rows, rows, rows.dtype)
-    # Rounding can leave a divergence of identical distributions a hair below 0.
+    # Rounding can leave a divergence of identical distributions a hair below 0 (the
+    # reduction makes a -0.0 +0.0).
     np.maximum(values, 0, out=values)
     return _reduced(values, rows, reduction, log_base, out_dtype)

@@ -72,7 +72,7 @@ def binary_gradient(
         return result
     pos = np.zeros_like(predicted)
     neg = np.zeros_like(predicted)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # p = 0, or subnormal: -inf
         np.divide(pos_coef, predicted, out=pos, where=pos_coef != 0)
         np.divide(neg_coef, 1.0 - predicted, out=neg, where=neg_coef != 0)
     return neg - pos

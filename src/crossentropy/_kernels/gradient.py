@@ -2,8 +2,10 @@
 
 For logits, ``d(-sum_c a_c log softmax(z)_c)/dz = sum(a) * softmax(z) - a``; for
 probabilities, ``-a / p`` (0 where ``a`` is 0). The scale of each row comes from
-:mod:`crossentropy._reduce`, which the caller asks. Imports the engine and the kernels
-:mod:`.coefficients` and :mod:`.softmax`.
+:mod:`crossentropy._reduce`, which the caller asks; a row whose scale is 0 (an ignored
+sample, a sample weight of 0) is 0, even where ``-a / p`` is infinite (an ignored
+label is class 0 inside, whose probability may be 0). Imports the engine and the
+kernels :mod:`.coefficients`, :mod:`.primitives` and :mod:`.softmax`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from .._engine import Rows, for_each_block
 from .._typing import FloatArray
 from .coefficients import Coefficients
+from .primitives import scale_rows0
 from .softmax import block_softmax_parts
 
 
@@ -37,7 +40,7 @@ class _LogitsGradientPass:
         total = a.sum(axis=1) / np.exp(log_rest)  # sum(a) / sum(exp(z - m))
         np.multiply(exp_shifted, total[:, None].astype(dtype), out=grad)
         grad -= a
-        grad *= self.row_scale[start:stop, None]
+        scale_rows0(grad, self.row_scale[start:stop])
 
 
 def logits_gradient(
@@ -65,7 +68,7 @@ class _ProbsGradientPass:
         grad.fill(0)
         np.divide(a, block, out=grad, where=a != 0)  # a = 0 -> 0, even at p = 0
         np.negative(grad, out=grad)
-        grad *= self.row_scale[start:stop, None]
+        scale_rows0(grad, self.row_scale[start:stop])
 
 
 def probs_gradient(

@@ -28,7 +28,8 @@ Probability targets that are probably one-hot can be passed instead of class ind
 same pass, so that the two reads overlap. On the first block that is not one-hot the
 pass stops and says so (:class:`NotOneHot`); it never raises.
 
-Imports the engine and the kernels :mod:`.primitives` and :mod:`.rowstats`.
+Imports the engine and the kernels :mod:`.primitives`, :mod:`.rowstats` and
+:mod:`.softmax`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from .primitives import (
     underflow_floor,
 )
 from .rowstats import block_offsets, one_hot_classes
+from .softmax import merged
 
 #: Blocks of at least this many rows finish their per-row work (a dozen NumPy calls)
 #: themselves, in arrays each thread keeps (:func:`~crossentropy._engine.per_row`);
@@ -86,7 +88,7 @@ class IndexNll(NamedTuple):
     """What :class:`IndexNllPass` learns besides the arrays it fills."""
 
     total: float  # sum of the per-row losses, in float64
-    undefined: Undefined | None  # first row whose log-sum-exp is not finite
+    undefined: Undefined | None  # the rows whose log-sum-exp is not finite
     complete: bool = True  # False: a block of guessed one-hot targets was not one-hot
 
 
@@ -163,7 +165,7 @@ class IndexNllPass:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
                 nll = np.empty(self.rows.n, dtype=np.float64)
                 self.partial[0] = self.finish(0, self.target_logits, self.sums, nll)
-        return IndexNll(float(self.partial.sum()), min(self.undefined, default=None))
+        return IndexNll(float(self.partial.sum()), merged(self.undefined))
 
     def __call__(self, start: int, stop: int, scratch: FloatArray) -> None:
         if self.guess is not None:
@@ -231,8 +233,8 @@ class IndexNllPass:
         """Overwrite the losses (and log-sum-exps) of rows ``which`` with
         :func:`exact_index_nll`; ``nll`` and ``lse`` hold rows from ``start`` on. Rows
         are taken a few at a time, so that their float64 copies stay block-sized.
-        Note the first row whose log-sum-exp is not finite. Return the exact losses,
-        in float64."""
+        Note the rows whose log-sum-exp is not finite. Return the exact losses, in
+        float64."""
         chunk = max(1, BLOCK_BYTES // (8 * self.rows.k))
         exact = np.empty(which.shape[0])
         for first in range(0, which.shape[0], chunk):
@@ -244,8 +246,7 @@ class IndexNllPass:
                 lse[picked - start] = exact_lse
             bad = ~np.isfinite(exact_lse)
             if bad.any():
-                i = int(np.argmax(bad))
-                self.undefined.append((int(picked[i]), float(exact_lse[i])))
+                self.undefined.append(Undefined(picked[bad], exact_lse[bad]))
         return exact
 
 
@@ -339,4 +340,5 @@ def weighted_index_losses(
             else:
                 uniform = mul0(class_weight.mean(), lse) - means.means
             nll = mul0(1.0 - smoothing, nll) + smoothing * uniform
-    return Losses(nll.astype(dtype, copy=False), undefined)
+    with np.errstate(over="ignore"):  # a loss beyond float32's range is inf there
+        return Losses(nll.astype(dtype, copy=False), undefined)

@@ -1,5 +1,5 @@
-"""Primitives the kernels share: arithmetic with ``0 * inf = 0``, row sums, ``exp``,
-flat gathers, and the limits of the fast path's range.
+"""Primitives the kernels share: arithmetic with ``0 * inf = 0``, +0.0 for every zero,
+row sums, ``exp``, flat gathers, and the limits of the fast path's range.
 
 Imports NumPy and :mod:`crossentropy._typing` only.
 """
@@ -17,11 +17,34 @@ from .._typing import FloatArray, IndexArray
 
 
 def mul0(coef: Any, values: FloatArray) -> FloatArray:
-    """``coef * values`` where a zero coefficient gives 0 even against +-inf."""
-    with np.errstate(invalid="ignore"):
+    """``coef * values`` where a zero coefficient gives 0 even against +-inf. A product
+    beyond the dtype's range is inf, silently (the honest answer in that dtype)."""
+    with np.errstate(invalid="ignore", over="ignore"):
         product = np.multiply(coef, values)
     result: FloatArray = np.where(np.equal(coef, 0), 0, product).astype(values.dtype, copy=False)
     return result
+
+
+def scale_rows0(block: FloatArray, scale: FloatArray) -> None:
+    """``block *= scale[:, None]`` in place, with ``0 * inf = 0``: a row whose scale is
+    0 (a sample that counts for nothing) becomes 0, even where it held an infinity.
+    Every zero comes out +0.0 (:func:`positive_zeros`)."""
+    block *= scale[:, None]
+    zero = scale == 0
+    if zero.any():
+        block[zero] = 0
+    positive_zeros(block)
+
+
+def positive_zeros(values: FloatArray) -> FloatArray:
+    """Turn every -0.0 of ``values`` into +0.0, in place; return ``values``.
+
+    The package's one rule for the sign of zero: a zero result is +0.0, however it was
+    reached (``-log 1``, ``-(0 / p)``, a negative number times a zero weight, a tiny
+    negative number rounded). ``x + 0.0`` is ``x`` for every other ``x``, infinities
+    included."""
+    values += 0.0
+    return values
 
 
 def dot0(a: FloatArray, b: FloatArray) -> FloatArray:

@@ -15,7 +15,7 @@ from .._engine import Rows, for_each_block
 from .._typing import FloatArray, Losses
 from .coefficients import ProbCoefficients
 from .primitives import dot0, exp_in_place, mul0, row_sums
-from .softmax import block_logsumexp, exact_logsumexp, first_undefined
+from .softmax import block_logsumexp, exact_logsumexp, undefined_rows
 
 
 def block_soft_nll(
@@ -111,7 +111,7 @@ def soft_losses(
     dtype: np.dtype[Any],
 ) -> Losses:
     """Per-sample ``-sum_c w_c y'_c log softmax(z)_c`` for probability targets with
-    row sums ``sums``, and the first row whose softmax is undefined."""
+    row sums ``sums``, and the rows whose softmax is undefined."""
     loss = np.empty(predicted.n, dtype=dtype)
     lse = np.empty(predicted.n, dtype=np.float64)
     body = (
@@ -120,4 +120,4 @@ def soft_losses(
         else _WeightedSoftPass(predicted, coefficients, loss, lse)
     )
     for_each_block(predicted, dtype, body)
-    return Losses(loss, first_undefined(lse))
+    return Losses(loss, undefined_rows(lse))

@@ -61,13 +61,24 @@ def exact_logsumexp(values: FloatArray) -> float:
         return float(shift + np.log(np.exp(row - shift).sum()))
 
 
-def first_undefined(lse: FloatArray) -> Undefined | None:
-    """The first row whose log-sum-exp is +inf, -inf or NaN, and that value."""
+def undefined_rows(lse: FloatArray) -> Undefined | None:
+    """The rows whose log-sum-exp is +inf, -inf or NaN, and those values (None if
+    there is none)."""
     finite = np.isfinite(lse)
     if finite.all():
         return None
-    row = int(np.argmin(finite))
-    return row, float(lse[row])
+    rows = np.flatnonzero(~finite)
+    return Undefined(rows, lse[rows].astype(np.float64))
+
+
+def merged(parts: list[Undefined]) -> Undefined | None:
+    """Undefined rows found piece by piece (by blocks, in any order), as one record."""
+    if not parts:
+        return None
+    rows = np.concatenate([part.rows for part in parts])
+    order = np.argsort(rows, kind="stable")
+    values = np.concatenate([part.values for part in parts])
+    return Undefined(rows[order], values[order])
 
 
 class _LogsumexpPass:
