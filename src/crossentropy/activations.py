@@ -78,7 +78,10 @@ def softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     References
     ----------
     1. J. S. Bridle, "Probabilistic Interpretation of Feedforward Classification
-       Network Outputs", Neurocomputing, 1990.
+       Network Outputs, with Relationships to Statistical Pattern Recognition", in
+       F. Fogelman Soulié and J. Hérault (eds.), "Neurocomputing: Algorithms,
+       Architectures and Applications", NATO ASI Series F68, Springer, 1990,
+       pp. 227-236.
 
     Examples
     --------

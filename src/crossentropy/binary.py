@@ -96,12 +96,15 @@ def binary_cross_entropy(
     \qquad y' = (1 - \varepsilon)\, y + \frac{\varepsilon}{2},
     $$
 
-    with positive-class weight $\omega$ (``pos_weight``, 1 by default). This is
-    :func:`cross_entropy` with two classes, $\hat y = (1 - \hat p, \hat p)$. From a
-    logit $x$, with $\hat p = \sigma(x)$, it is computed as
-    $\omega\, y' \operatorname{softplus}(-x) + (1 - y') \operatorname{softplus}(x)$,
-    which never overflows. The mean is $\sum_i s_i L_i / \sum_i s_i$ over every
-    element, with sample weights $s_i$.
+    with positive-class weight $\omega$ (``pos_weight``, 1 by default). With
+    $\omega = 1$ this is :func:`cross_entropy` with two classes,
+    $\hat y = (1 - \hat p, \hat p)$ against the target $(1 - y, y)$. A weight
+    $\omega \ne 1$ matches ``class_weight=[1, ω]`` there only per element and for
+    ``reduction="sum"``: the mean here does not divide by the class weights. From a
+    logit $z$, with $\hat p = \sigma(z)$, it is computed as
+    $\omega\, y' \operatorname{softplus}(-z) + (1 - y') \operatorname{softplus}(z)$,
+    which never overflows. The mean is $\sum_i s_i L_i / \sum_i s_i$ over the
+    elements $i$ (every entry is one binary prediction), with sample weights $s_i$.
 
     Parameters
     ----------
@@ -177,11 +180,12 @@ def binary_cross_entropy(
     --------
     >>> import numpy as np
     >>> from crossentropy import binary_cross_entropy
-    >>> p = np.array([0.9, 0.2, 0.6])
+    >>> p_hat = np.array([0.9, 0.2, 0.6])
     >>> y = np.array([1, 0, 1])
-    >>> print(binary_cross_entropy(p, y, reduction="none"))
+    >>> print(binary_cross_entropy(p_hat, y, reduction="none"))
     [0.10536052 0.22314355 0.51082562]
-    >>> print(f"{binary_cross_entropy(np.log(p / (1 - p)), y, from_logits=True):.6f}")
+    >>> z = np.log(p_hat / (1 - p_hat))  # the logits of the same probabilities
+    >>> print(f"{binary_cross_entropy(z, y, from_logits=True):.6f}")
     0.279777
     """
     problem = _prepare(
@@ -221,24 +225,24 @@ def binary_cross_entropy_gradient(
 ) -> NDArray[np.floating[Any]]:
     r"""Derivative of :func:`binary_cross_entropy` with respect to each predicted element.
 
-    From a logit $x$, with the smoothed label $y'$ and the positive weight $\omega$, the
-    loss $\omega\, y' \operatorname{softplus}(-x) + (1 - y') \operatorname{softplus}(x)$
+    From a logit $z$, with the smoothed label $y'$ and the positive weight $\omega$, the
+    loss $\omega\, y' \operatorname{softplus}(-z) + (1 - y') \operatorname{softplus}(z)$
     has the derivative
 
     $$
-    \frac{\partial L}{\partial x} = (1 - y')\, \sigma(x) - \omega\, y' \bigl(1 - \sigma(x)\bigr),
+    \frac{\partial L}{\partial z} = (1 - y')\, \sigma(z) - \omega\, y' \bigl(1 - \sigma(z)\bigr),
     $$
 
-    which is the familiar $\sigma(x) - y'$ when $\omega = 1$. From a probability
+    which is the familiar $\sigma(z) - y'$ when $\omega = 1$. From a probability
     $\hat p$ it is
 
     $$
     \frac{\partial L}{\partial \hat p} = -\frac{\omega\, y'}{\hat p} + \frac{1 - y'}{1 - \hat p}.
     $$
 
-    Each element is then scaled as the reduction scales its loss: by its sample weight
-    $s_i$, for ``"mean"`` divided by $\sum_i s_i$ (or by the number of elements), and
-    by $\log b$ for ``base`` $b$.
+    Each element $i$ is then scaled as the reduction scales its loss: multiplied by
+    its sample weight $s_i$, for ``"mean"`` divided by $\sum_i s_i$ (or by the number
+    of elements), and for ``base`` $\beta$ divided by $\ln \beta$.
 
     Parameters
     ----------
@@ -272,12 +276,12 @@ def binary_cross_entropy_gradient(
     --------
     binary_cross_entropy : The loss itself.
     cross_entropy_gradient : The $K$-class gradient; for the two-class logits
-        $(0, x)$ its second component is this gradient.
+        $(0, z)$ its second component is this gradient.
 
     Notes
     -----
     From logits the gradient is finite everywhere, ``predicted = ±inf`` included:
-    $\sigma(x)$ and $1 - \sigma(x)$ are both computed from $e^{-|x|}$, so neither
+    $\sigma(z)$ and $1 - \sigma(z)$ are both computed from $e^{-|z|}$, so neither
     overflows and neither loses its relative accuracy to cancellation.
 
     From probabilities a term whose coefficient is zero is 0, even at $\hat p = 0$ or
@@ -293,22 +297,22 @@ def binary_cross_entropy_gradient(
 
     Examples
     --------
-    From logits the gradient is $\sigma(x) - y$:
+    From logits the gradient is $\sigma(z) - y$:
 
     >>> import numpy as np
     >>> from crossentropy import binary_cross_entropy_gradient
-    >>> x = np.array([2.0, -1.0, 0.5])
+    >>> z = np.array([2.0, -1.0, 0.5])
     >>> y = np.array([1, 0, 1])
-    >>> print(binary_cross_entropy_gradient(x, y, from_logits=True, reduction="none"))
+    >>> print(binary_cross_entropy_gradient(z, y, from_logits=True, reduction="none"))
     [-0.11920292  0.26894142 -0.37754067]
-    >>> print(1 / (1 + np.exp(-x)) - y)
+    >>> print(1 / (1 + np.exp(-z)) - y)
     [-0.11920292  0.26894142 -0.37754067]
 
     From probabilities, the mean divides by the number of elements, and a zero
     coefficient gives 0 even at $\hat p = 0$:
 
-    >>> p = np.array([0.0, 0.5, 0.8])
-    >>> print(binary_cross_entropy_gradient(p, np.array([0, 1, 1])))
+    >>> p_hat = np.array([0.0, 0.5, 0.8])
+    >>> print(binary_cross_entropy_gradient(p_hat, np.array([0, 1, 1])))
     [ 0.33333333 -0.66666667 -0.41666667]
     """
     problem = _prepare(

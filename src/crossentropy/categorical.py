@@ -35,16 +35,17 @@ def cross_entropy(
     r"""Cross-entropy between target distributions and predicted distributions.
 
     For one sample with target distribution $y$ (one-hot or soft) and predicted
-    distribution $\hat y = \operatorname{softmax}(z)$ over $K$ classes, the loss is
+    distribution $\hat y$ over $K$ classes (``predicted`` itself, or
+    $\operatorname{softmax}(z)$ of logits $z$ with ``from_logits=True``), the loss is
 
     $$
     L(\hat y, y) = -\sum_{c=1}^{K} w_c \, y'_c \log \hat y_c,
-    \qquad y' = (1 - \varepsilon)\, y + \frac{\varepsilon}{K},
+    \qquad y' = (1 - \varepsilon)\, y + \frac{\varepsilon}{K} \mathbf{1},
     $$
 
-    where $w$ are the class weights (all 1 by default) and $\varepsilon$ is the label
-    smoothing. With a class index $t$ as target and no smoothing it is
-    $-w_t \log \hat y_t$. The ``"mean"`` reduction over a batch is
+    where $w$ are the class weights (all 1 by default), $\varepsilon$ is the label
+    smoothing and $\mathbf{1}$ the vector of $K$ ones. With a class index $t$ as
+    target and no smoothing it is $-w_t \log \hat y_t$. The ``"mean"`` reduction over a batch is
 
     $$
     J = \frac{\sum_i s_i\, L_i}{\sum_i s_i \sum_c w_c\, y'_{ic}},
@@ -235,20 +236,21 @@ def cross_entropy_gradient(
 ) -> NDArray[np.floating[Any]]:
     r"""Gradient of :func:`cross_entropy` with respect to ``predicted``.
 
-    With logits $z$ and coefficients $a_c = w_c\, y'_c$ (class weight times the
-    smoothed target), the per-sample loss $L = -\sum_c a_c \log \operatorname{softmax}(z)_c$
-    has the gradient
+    With logits $z$ and the target's weighted mass $a_c = w_c\, y'_c$ on class $c$
+    (class weight times the smoothed target), the per-sample loss
+    $L = -\sum_c a_c \log \hat y_c$ with $\hat y = \operatorname{softmax}(z)$ has the
+    gradient
 
     $$
-    \frac{\partial L}{\partial z_c} = \Bigl(\sum_{k} a_k\Bigr) \operatorname{softmax}(z)_c - a_c,
+    \frac{\partial L}{\partial z_c} = \Bigl(\sum_{k} a_k\Bigr) \hat y_c - a_c,
     $$
 
-    which is the familiar $\operatorname{softmax}(z) - y$ without weights or
-    smoothing. With probabilities $p$ as input, each entry is treated as a free
-    variable and $\partial L / \partial p_c = -a_c / p_c$ (0 where $a_c = 0$). Each
-    sample's row is then scaled as the reduction scales its loss: by $s_i$, and for
-    ``"mean"`` divided by the same denominator as :func:`cross_entropy`, and by
-    $\log b$ for ``base`` $b$.
+    which is the familiar $\hat y - y$ without weights or smoothing. With
+    probabilities $\hat y$ as input, each entry is treated as a free variable and
+    $\partial L / \partial \hat y_c = -a_c / \hat y_c$ (0 where $a_c = 0$). Each
+    sample's row is then scaled as the reduction scales its loss: multiplied by its
+    sample weight $s_i$, for ``"mean"`` divided by the same denominator as
+    :func:`cross_entropy`, and for ``base`` $\beta$ divided by $\ln \beta$.
 
     Parameters
     ----------
@@ -347,8 +349,8 @@ def perplexity(
     for class-index targets $t_i$ without weights: the inverse geometric mean of the
     probability given to the true class. A uniform guess over $K$ classes has
     perplexity $K$; a perfect model has perplexity 1. The value does not depend on
-    the logarithm's base ($e^{H_\text{nats}} = 2^{H_\text{bits}}$), so there is no
-    ``base`` argument.
+    the logarithm's base ($e^{J} = 2^{J / \ln 2}$, where $J / \ln 2$ is the same mean
+    in bits), so there is no ``base`` argument.
 
     Parameters
     ----------
@@ -358,7 +360,7 @@ def perplexity(
     Returns
     -------
     numpy.floating
-        A scalar, at least 1 for one-hot targets without weights.
+        A scalar, at least 1 (every term of the loss is at least 0).
 
     Raises
     ------

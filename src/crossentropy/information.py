@@ -55,7 +55,7 @@ def entropy(
     H(p) = -\sum_{c=1}^{K} p_c \log p_c, \qquad 0 \log 0 = 0 .
     $$
 
-    The average surprise $-\log p_c$ of an outcome drawn from $p$: in bits with
+    The average surprisal $-\log p_c$ of an outcome drawn from $p$: in bits with
     ``base=2``, in nats by default. It lies between 0 (a certain outcome) and
     $\log K$ (the uniform distribution).
 
@@ -123,15 +123,16 @@ def kl_divergence(
     reduction: str = "mean",
     base: float | None = None,
 ) -> np.floating[Any] | NDArray[np.floating[Any]]:
-    r"""Kullback-Leibler divergence of ``predicted`` from ``target``.
+    r"""Kullback-Leibler divergence of the target from the prediction.
 
     $$
-    D_\mathrm{KL}(y \,\|\, \hat y) = \sum_{c=1}^{K} y_c \log \frac{y_c}{\hat y_c}
+    D_{\mathrm{KL}}(y \parallel \hat y) = \sum_{c=1}^{K} y_c \log \frac{y_c}{\hat y_c}
     = H(y, \hat y) - H(y),
     $$
 
     with $y$ the target, $\hat y$ the prediction, $0 \log(0 / \hat y_c) = 0$, and
-    $+\infty$ where $y_c > 0 = \hat y_c$. It is never negative, is 0 only when
+    $+\infty$ where $y_c > 0 = \hat y_c$: the surprisal that $\hat y$ costs on
+    outcomes drawn from $y$ beyond $H(y)$. It is never negative, is 0 only when
     the two agree, and differs from the cross-entropy by $H(y)$, which does not
     depend on the prediction: both have the same gradient and the same minimiser.
 
@@ -167,14 +168,14 @@ def kl_divergence(
 
     See Also
     --------
-    cross_entropy : $H(y, \hat y) = H(y) + D_\mathrm{KL}(y \,\|\, \hat y)$.
+    cross_entropy : $H(y, \hat y) = H(y) + D_{\mathrm{KL}}(y \parallel \hat y)$.
     entropy : $H(y)$.
     scipy.special.rel_entr : The element-wise terms $y_c \log(y_c / \hat y_c)$.
 
     Notes
     -----
     The argument order follows the loss functions (prediction first), so
-    ``kl_divergence(q, p)`` is $D_\mathrm{KL}(p \,\|\, q)$. ``torch.nn.functional.kl_div``
+    ``kl_divergence(q, p)`` is $D_{\mathrm{KL}}(p \parallel q)$. ``torch.nn.functional.kl_div``
     also takes the prediction first, but as log-probabilities.
 
     References
