@@ -64,6 +64,16 @@ def _notebook(site: Path, relative: str) -> tuple[str, dict[str, Any]]:
     return name, json.loads(base64.b64decode(data))
 
 
+def test_every_page_has_one_link_line_under_its_title(site_builds: dict[str, Path]) -> None:
+    # Not one per docstring section on the API page (mkdocstrings converts each
+    # section with the page current), nor none.
+    site = site_builds["properdocs"]
+    for md in sorted(DOCS.rglob("*.md")):
+        relative = md.relative_to(DOCS).as_posix()
+        html = (site / page_url(relative) / "index.html").read_text(encoding="utf-8")
+        assert html.count('<p class="ce-notebook">') == 1, relative
+
+
 def test_pages_without_code_have_no_notebook(site_builds: dict[str, Path]) -> None:
     site = site_builds["properdocs"]
     for md in sorted(DOCS.rglob("*.md")):

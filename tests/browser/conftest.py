@@ -270,8 +270,10 @@ async (fontFamily) => {
   });
   const large = [];
   for (const m of document.querySelectorAll('article math[display="block"]')) {
-    const letters = Array.from(m.querySelectorAll("mi"))
-      .filter((mi) => /^\\p{L}$/u.test(mi.textContent.trim()));
+    // The glyphs a large operator is compared with: letters, or numbers where the
+    // formula's only letters are in scripts, as in a sum of 2^-l_c that is at most 1.
+    const letters = Array.from(m.querySelectorAll("mi, mn"))
+      .filter((mi) => /^(?:\\p{L}|\\p{N}+)$/u.test(mi.textContent.trim()));
     for (const mo of m.querySelectorAll("mo")) {
       const text = mo.textContent.trim();
       const style = getComputedStyle(mo);

@@ -336,9 +336,13 @@ class _DownloadLink(Preprocessor):
         else:
             link = f'<p class="ce-notebook">This page for an assistant: {plain}.</p>'
 
-        title = next((i for i, line in enumerate(lines) if _TITLE.match(line)), None)
-        at = 0 if title is None else title + 1
-        return [*lines[:at], "", link, "", *lines[at:]]
+        # Under the page's title. Text without one is a piece of the page converted on
+        # its own (mkdocstrings converts each docstring section with the page current):
+        # it gets no link of its own.
+        title = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if title is None or not _TITLE.match(lines[title]):
+            return lines
+        return [*lines[: title + 1], "", link, "", *lines[title + 1 :]]
 
 
 class NotebookExtension(Extension):
