@@ -215,9 +215,10 @@ def one_hot(
 ) -> NDArray[Any]:
     r"""One-hot encoding of integer class labels.
 
+    The one-hot vector $y$ of the class $t$ has the entries
+
     $$
-    \operatorname{one\_hot}(t)_c = [\,c = t\,] =
-    \begin{cases} 1 & c = t \\ 0 & c \ne t \end{cases}
+    y_c = [\,c = t\,] = \begin{cases} 1 & c = t, \\ 0 & c \ne t. \end{cases}
     $$
 
     Parameters

@@ -39,21 +39,25 @@ def cross_entropy(
     $\operatorname{softmax}(z)$ of logits $z$ with ``from_logits=True``), the loss is
 
     $$
-    L(\hat y, y) = -\sum_{c=1}^{K} w_c \, y'_c \log \hat y_c,
-    \qquad y' = (1 - \varepsilon)\, y + \frac{\varepsilon}{K} \mathbf{1},
+    L(\hat y, y) = -\sum_{c=1}^{K} y_c \log \hat y_c ,
     $$
 
-    where $w$ are the class weights (all 1 by default), $\varepsilon$ is the label
-    smoothing and $\mathbf{1}$ the vector of $K$ ones. With a class index $t$ as
-    target and no smoothing it is $-w_t \log \hat y_t$. The ``"mean"`` reduction over a batch is
+    which is $-\log \hat y_t$ for a class index $t$ as target. Class weights $w_c$
+    (all 1 by default) and label smoothing $\varepsilon$ replace $y_c$ by the target's
+    weighted mass $a_c = w_c\, y'_c$ on class $c$, where
+    $y' = (1 - \varepsilon)\, y + \frac{\varepsilon}{K} \mathbf{1}$ is the smoothed
+    target ($\mathbf{1}$ the vector of $K$ ones): the sample's loss is then
+    $-\sum_c a_c \log \hat y_c$, which is $-w_t \log \hat y_t$ for a class index
+    without smoothing. With sample weights $s_i$ (0 for ignored samples), the
+    ``"mean"`` reduction over a batch of $n$ samples is
 
     $$
-    J = \frac{\sum_i s_i\, L_i}{\sum_i s_i \sum_c w_c\, y'_{ic}},
+    J_w = \frac{\sum_{i=1}^{n} s_i \sum_{c=1}^{K} a_{ic} \bigl(-\log \hat y_{ic}\bigr)}
+               {\sum_{i=1}^{n} s_i \sum_{c=1}^{K} a_{ic}} .
     $$
 
-    with sample weights $s_i$ (0 for ignored samples). The denominator is the total
-    weight of the targets, so class-index targets and their one-hot encoding give the
-    same answer; without weights it is the number of samples $n$.
+    The denominator is the total weight of the targets, so class-index targets and
+    their one-hot encoding give the same answer; without weights it is $n$.
 
     Parameters
     ----------
@@ -236,13 +240,13 @@ def cross_entropy_gradient(
 ) -> NDArray[np.floating[Any]]:
     r"""Gradient of :func:`cross_entropy` with respect to ``predicted``.
 
-    With logits $z$ and the target's weighted mass $a_c = w_c\, y'_c$ on class $c$
-    (class weight times the smoothed target), the per-sample loss
-    $L = -\sum_c a_c \log \hat y_c$ with $\hat y = \operatorname{softmax}(z)$ has the
-    gradient
+    With logits $z$, $\hat y = \operatorname{softmax}(z)$ and the target's weighted
+    mass $a_c = w_c\, y'_c$ on class $c$ (class weight times the smoothed target; see
+    :func:`cross_entropy`), a sample's loss has the gradient
 
     $$
-    \frac{\partial L}{\partial z_c} = \Bigl(\sum_{k} a_k\Bigr) \hat y_c - a_c,
+    \frac{\partial}{\partial z_c} \Bigl(-\sum_{k=1}^{K} a_k \log \hat y_k\Bigr)
+      = \Bigl(\sum_{k=1}^{K} a_k\Bigr) \hat y_c - a_c ,
     $$
 
     which is the familiar $\hat y - y$ without weights or smoothing. With

@@ -52,12 +52,13 @@ def entropy(
     r"""Shannon entropy of discrete distributions along ``axis``.
 
     $$
-    H(p) = -\sum_{c=1}^{K} p_c \log p_c, \qquad 0 \log 0 = 0 .
+    H(p) = -\sum_{c=1}^{K} p_c \log p_c ,
     $$
 
-    The average surprisal $-\log p_c$ of an outcome drawn from $p$: in bits with
-    ``base=2``, in nats by default. It lies between 0 (a certain outcome) and
-    $\log K$ (the uniform distribution).
+    with $0 \log 0 = 0$ (the limit of $x \log x$ as $x \to 0$). The average
+    surprisal $-\log p_c$ of an outcome drawn from $p$: in bits with ``base=2``, in
+    nats by default. It lies between 0 (a certain outcome) and $\log K$ (the uniform
+    distribution).
 
     Parameters
     ----------

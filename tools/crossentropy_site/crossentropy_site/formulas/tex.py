@@ -328,6 +328,7 @@ _NOT_FACTORS = {
     "ldots",
     "cdots",
     "\\",
+    "end",  # a cases row's condition ends at \end{cases}, with or without a full stop
 }
 
 

@@ -663,6 +663,8 @@ def _class(world: World, c: Value) -> int:
 
 def _loss_of(world: World, *args: Value) -> Value:
     ce = _ce()
+    if len(args) == 2 and world.settings.family == "binary":  # L(\hat p, y), per sample
+        return np.asarray(ce.binary_cross_entropy(args[0], args[1], reduction="none"))
     if len(args) == 2:  # L(\hat y, y): the prediction first, as the package takes it
         return float(ce.cross_entropy(args[0], args[1]))
     if len(args) == 1:  # L(z'): the loss of other logits against the same target
