@@ -127,7 +127,18 @@ SLIPS = [
         r"x_{ij} \, (y_{ic} - \hat y_{ic})",
     ),
     Slip("explanation/gradient.md", "bias-gradient", r"(\hat y_i - y_i)", r"(\hat y_i + y_i)"),
-    Slip("tutorial/training.md", "l2-regularisation", r"+ \lambda W", r"- \lambda W"),
+    Slip("explanation/focal-loss.md", "hinge-loss", r"z_c - z_t + 1", r"z_t - z_c + 1"),
+    Slip(
+        "explanation/gaussian.md", "gaussian-second-moment", r"\sigma^2 + (\mu", r"\sigma^2 - (\mu"
+    ),
+    Slip("explanation/gaussian.md", "gaussian-kl", r"{2 \sigma^2}", r"{\sigma^2}"),
+    Slip("explanation/regularisation.md", "l2-penalty", r"+ \lambda W", r"- \lambda W"),
+    Slip(
+        "explanation/regularisation.md",
+        "scaled-loss",
+        r"e^{-\rho (z_t - z_c)}",
+        r"e^{\rho (z_t - z_c)}",
+    ),
     # the binary gradient
     Slip("explanation/binary.md", "binary-gradient", r"= \hat p - y", r"= y - \hat p"),
     Slip(

@@ -102,8 +102,8 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
     \log \operatorname{softmax}(z)_c = z_c - \operatorname{logsumexp}(z)
     $$
 
-    Exact for very negative log-probabilities, where ``np.log(softmax(z))`` would
-    underflow to ``-inf``.
+    Accurate to rounding for very negative log-probabilities, where
+    ``np.log(softmax(z))`` would underflow to ``-inf``.
 
     Parameters
     ----------
@@ -142,7 +142,8 @@ def log_softmax(z: ArrayLike, *, axis: int = -1) -> NDArray[np.floating[Any]]:
 
     Examples
     --------
-    A log-probability far below the smallest float is still exact:
+    The log of a probability far below the smallest float ($e^{-800}$) is still
+    accurate:
 
     >>> import numpy as np
     >>> from crossentropy import log_softmax

@@ -163,12 +163,13 @@ def binary_cross_entropy(
     Nothing is clipped: $\hat p = 0$ for a positive label gives ``inf``, where
     ``torch.nn.functional.binary_cross_entropy`` clamps the log at -100. Terms with a
     zero coefficient vanish ($0 \log 0 = 0$). Logits of $\pm\infty$ are
-    probabilities 1 and 0, where ``binary_cross_entropy_with_logits`` gives NaN.
+    probabilities 1 and 0, where ``binary_cross_entropy_with_logits`` gives NaN (at
+    $-\infty$ for every label, at $+\infty$ for a label of exactly 1).
 
     The ``"mean"`` with sample weights divides by their total, $\sum_i s_i$, as
     :func:`cross_entropy` and scikit-learn do; PyTorch's ``weight`` (in
     ``binary_cross_entropy`` and ``binary_cross_entropy_with_logits``) multiplies each
-    loss but its mean still divides by the number of elements $n$. For PyTorch's
+    loss but its mean still divides by the number of elements. For PyTorch's
     number, take ``reduction="sum"`` and divide by ``predicted.size``.
 
     References

@@ -81,7 +81,7 @@ def cross_entropy(
         The class axis of ``predicted`` (and of ``target`` when it holds probabilities).
     reduction : {"mean", "sum", "none"}, default "mean"
         ``"none"`` returns the per-sample losses $s_i L_i$ in the batch shape;
-        ``"sum"`` their sum; ``"mean"`` the weighted mean $J$ above.
+        ``"sum"`` their sum; ``"mean"`` the weighted mean $J_w$.
     class_weight : array_like, optional
         One non-negative weight per class, $w_c$.
     sample_weight : array_like, optional
@@ -123,8 +123,8 @@ def cross_entropy(
         not ``ignore_index``); probabilities are negative, above 1, NaN, infinite or do
         not sum to 1; logits are NaN or ``+inf``, or a row that counts is all
         ``-inf``; weights have the wrong shape, are negative or not finite, or are
-        non-zero but below the dtype's normal range (subnormal) or its range below
-        the largest weight;
+        non-zero but subnormal (or further below the largest weight than the dtype's
+        range);
         ``label_smoothing`` is outside [0, 1]; ``reduction`` is unknown; ``axis`` is
         out of range; the class axis is empty; ``base`` is not finite and greater
         than 1.
@@ -157,8 +157,10 @@ def cross_entropy(
     disagree there; here they agree); with label smoothing and class weights its
     denominator ignores the smoothing; a batch whose targets are all ignored gives
     NaN in PyTorch and 0 here; a masked class (logit ``-inf``) whose coefficient
-    $w_c y'_c$ is 0 (no target mass, or a class weight of 0) gives NaN in PyTorch
-    ($0 \cdot (-\infty)$) and a zero term here. Unlike scikit-learn's ``log_loss``,
+    $a_c = w_c y'_c$ is 0 gives NaN in PyTorch ($0 \cdot (-\infty)$) and a zero term
+    here, where PyTorch forms that product: for probability targets with no mass on
+    the class, and for label smoothing with a class weight of 0 on it (class indices
+    without smoothing are fine there). Unlike scikit-learn's ``log_loss``,
     probabilities are never clipped and never silently renormalised.
 
     References

@@ -175,7 +175,9 @@ def kl_divergence(
 
     Notes
     -----
-    The argument order follows the loss functions (prediction first), so
+    The argument order follows the loss functions (prediction first):
+    ``kl_divergence(predicted, target)`` is $D_{\mathrm{KL}}(y \parallel \hat y)$, and in
+    the letters of information theory, $p$ for the target and $q$ for the prediction,
     ``kl_divergence(q, p)`` is $D_{\mathrm{KL}}(p \parallel q)$. ``torch.nn.functional.kl_div``
     also takes the prediction first, but as log-probabilities.
 

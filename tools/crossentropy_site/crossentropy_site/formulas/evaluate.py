@@ -322,7 +322,7 @@ class Evaluator:
         function = FUNCTIONS.get(node.name)
         if function is None:
             raise EvaluationError(f"{node.name} is not a function of the notation")
-        plain = tuple(a if isinstance(a, str) else _plain(a) for a in kept)
+        plain = tuple(a if isinstance(a, (str, Gaussian)) else _plain(a) for a in kept)
         return function(self.world, Args(plain, node.separator))
 
     def _index(self, node: Index) -> Value:

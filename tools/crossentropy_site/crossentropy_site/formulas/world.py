@@ -197,6 +197,15 @@ def _categorical_or_binary_loss(world: World) -> Value:
     )
 
 
+def _hinge(world: World) -> Value:
+    """The multiclass hinge loss per sample: every other class's margin violation."""
+    z, rows = world.value("z"), np.arange(world.n)
+    true = world.value("t") - 1
+    margins = np.maximum(0.0, z - z[rows, true][:, None] + 1.0)
+    margins[rows, true] = 0.0
+    return np.asarray(margins.sum(axis=1), dtype=np.float64)
+
+
 def _scalar(low: float, high: float) -> Callable[[World], float]:
     return lambda w: float(w.rng.uniform(low, high))
 
@@ -441,6 +450,13 @@ SYMBOLS: dict[str, Symbol] = {
         "(1 - exp(-L)) ** gamma * L, L from crossentropy.cross_entropy",
         families=("categorical",),
     ),
+    "L_hinge": Symbol(
+        "the multiclass hinge loss of one sample (Weston and Watkins)",
+        ("sample",),
+        _hinge,
+        "sum over c != t of max(0, z_c - z_t + 1), in NumPy",
+        families=("categorical",),
+    ),
     "J_lambda": Symbol(
         "the cost with an L2 penalty on the weights",
         (),
@@ -536,7 +552,26 @@ def _entropy(world: World, args: Args, base: float | None = None) -> Value:
 def _divergence(world: World, args: Args) -> Value:
     if len(args.values) != 2:
         raise EvaluationError("D_KL takes two distributions")
-    return float(_ce().kl_divergence(args.values[1], args.values[0]))
+    p, q = args.values
+    if isinstance(p, Gaussian) and isinstance(q, Gaussian):
+        return _gaussian_divergence(p, q)
+    return float(_ce().kl_divergence(q, p))
+
+
+def _gaussian_divergence(p: Gaussian, q: Gaussian) -> float:
+    """The KL divergence of two normal distributions, by numerical integration of
+    p log(p / q) over twelve standard deviations of p on each side."""
+    from scipy.integrate import quad
+    from scipy.stats import norm
+
+    first, second = norm(p.mean, math.sqrt(p.variance)), norm(q.mean, math.sqrt(q.variance))
+    spread = 12 * math.sqrt(p.variance)
+
+    def integrand(y: float) -> float:
+        return float(first.pdf(y) * (first.logpdf(y) - second.logpdf(y)))
+
+    value, _ = quad(integrand, p.mean - spread, p.mean + spread, limit=200)
+    return float(value)
 
 
 def _jensen_shannon(*args: Value) -> Value:
@@ -573,9 +608,15 @@ def _input_rows(world: World, x: Value) -> Any:
 
 
 def _empirical(world: World, args: Args) -> Value:
-    r"""The empirical distribution: ``\tilde p(x, t)``, ``\tilde p(t \mid x)``, or
-    ``\tilde p(\cdot \mid x)`` (the distribution of the label given the input)."""
+    r"""The empirical distribution: ``\tilde p(x, t)``, ``\tilde p(t \mid x)``,
+    ``\tilde p(\cdot \mid x)`` (the distribution of the label given the input), or a
+    marginal, ``\tilde p(x)`` of an input (a row) or ``\tilde p(t)`` of a label."""
     t = world.value("t")
+    if len(args.values) == 1 and not isinstance(args.values[0], str):
+        (value,) = args.values
+        if np.ndim(value) == 0:  # a label
+            return float(np.mean(t == value))
+        return float(np.sum(_input_rows(world, value)) / world.n)  # an input
     if args.separator == "|" and len(args.values) == 2:
         label, x = args.values
         rows = _input_rows(world, x)
@@ -683,6 +724,7 @@ NAMED_SUBSCRIPTS = {
     ("L", "KD"): "L_KD",
     ("L", "multi"): "L_multi",
     ("L", "focal"): "L_focal",
+    ("L", "hinge"): "L_hinge",
     ("H", "bin"): "H_bin",
     ("J", "w"): "J_w",
     ("J", "lambda"): "J_lambda",
