@@ -97,3 +97,30 @@ def test_bad_fences_fail_the_build_loudly() -> None:
         figures.parse_options("name: neg-log\ncolour: red")
     with pytest.raises(SuperFencesException, match="figure fence failed"):
         figures.fence_format("name: nope", "figure", "figure", {}, md=None)
+
+
+def test_a_session_figure_with_a_declared_number_in_its_caption_builds() -> None:
+    """The bindings extension reduces ``2.5{const: ...}`` to ``2.5`` before the fence is
+    formatted; the figure still finds its fence in the page as written."""
+    import markdown
+
+    text = SESSION_PAGE.replace(
+        "The page's own numbers.", "Peaks at 2.5{const: a position set in the code}."
+    )
+    html = markdown.markdown(
+        text,
+        extensions=[
+            "crossentropy_site.bindings",
+            "crossentropy_site.figures",
+            "pymdownx.superfences",
+        ],
+        extension_configs={
+            "pymdownx.superfences": {
+                "custom_fences": [
+                    {"name": "figure", "class": "figure", "format": figures.fence_format}
+                ]
+            }
+        },
+    )
+    assert html.count('<path class="ce-series') == 2
+    assert "<figcaption>Peaks at 2.5.</figcaption>" in html

@@ -341,11 +341,14 @@ def _context(md: Any) -> FigureContext:
 
 
 def _fence_offset(page: Page | None, source: str) -> int:
-    """Where the figure fence with this body starts in the page (-1 if not found)."""
+    """Where the figure fence with this body starts in the page (-1 if not found).
+    The body arrives with its bound and declared numbers reduced to the numbers (the
+    bindings extension runs first), so it is compared with the fence's body so reduced."""
     if page is None:
         return -1
     for fence in page.fences:
-        if fence.language == "figure" and fence.source(page.text).strip() == source.strip():
+        body = Page(fence.source(page.text)).without_markup()
+        if fence.language == "figure" and body.strip() == source.strip():
             return fence.start
     return -1
 
