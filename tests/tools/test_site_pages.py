@@ -150,3 +150,12 @@ def test_numbers_inside_a_binding_are_its_code_not_its_text() -> None:
     p = page("Its first value is 2.3026{= -np.log(0.1)}, the surprisal of 0.1{= q[0]}.\n")
     assert [b.expr for b in p.bindings] == ["-np.log(0.1)", "q[0]"]
     assert p.unbound_decimals() == []
+
+
+def test_the_title_is_the_first_heading_after_the_front_matter() -> None:
+    # A YAML comment in the front matter looks like a heading; it is not the title
+    # (it was, and cross-page equation references showed it).
+    text = "---\n# Boost this page in search.\nsearch:\n  boost: 2\n---\n\n# The title\n\nText.\n"
+    assert Page(text).title == "The title"
+    assert Page("# Plain\n").title == "Plain"
+    assert Page("No heading.\n").title is None

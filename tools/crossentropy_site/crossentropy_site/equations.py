@@ -46,7 +46,6 @@ __all__ = [
 
 #: ``\eqref{name}`` in a page's text.
 EQREF = re.compile(r"\\eqref\{(?P<name>[^{}]+)\}")
-_TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 #: Where the notation page explains the checks (the readers' note links there).
 CHECKS_PAGE = "explanation/notation.md"
 CHECKS_ANCHOR = "how-the-formulas-are-checked"
@@ -75,8 +74,7 @@ def numbered(page: Page) -> dict[str, int]:
 
 
 def _title(page: Page, relative: str) -> str:
-    match = _TITLE.search(page.text)
-    return match["title"] if match else relative
+    return page.title or relative
 
 
 @functools.lru_cache(maxsize=8)

@@ -29,7 +29,7 @@ from pathlib import Path
 from .equations import EQREF, numbered, site_labels
 from .notebooks import MARKDOWN_FOLDER as FOLDER
 from .notebooks import _absolute, _figure_text, markdown_path, page_url
-from .pages import CUSTOM_FENCES, Page, markdown_files
+from .pages import CUSTOM_FENCES, FRONT_MATTER, TITLE, Page, markdown_files
 
 __all__ = ["clean_markdown", "generated_files", "main", "markdown_path"]
 
@@ -39,7 +39,6 @@ _COMMENT = re.compile(r"[ \t]*<!--.*?-->[ \t]*\n?", re.DOTALL)
 _DIRECTIVE = re.compile(r"^[ \t>]*%[ \t]*(?:check|unchecked):.*\n", re.MULTILINE)
 _LABEL = re.compile(r"\\label\{(?P<name>[^{}]+)\}")
 _LINK = re.compile(r"(?P<open>\]\()(?P<target>[^)\s]+)(?P<close>(?:\s+\"[^\"]*\")?\))")
-_TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _SUMMARY = (
     "The reference documentation for cross-entropy: its derivations (entropy, "
     "KL divergence, likelihood, the gradient, logits and log-sum-exp), how-to guides "
@@ -49,7 +48,7 @@ _SUMMARY = (
 
 
 #: YAML front matter (settings for the builder, such as a search boost) is no text.
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n\s*", re.DOTALL)
+_FRONT_MATTER = re.compile(FRONT_MATTER.pattern + r"\s*", re.DOTALL)
 
 
 def clean_markdown(page: Page, relative: str, site_url: str, docs_dir: Path) -> str:
@@ -104,7 +103,7 @@ def _sections(pages: list[Path], docs_dir: Path) -> dict[str, list[Path]]:
 
 def _first_sentence(markdown: str) -> str:
     """The first sentence of a page's clean Markdown, links as their text."""
-    body = _TITLE.split(markdown, maxsplit=1)[-1]
+    body = TITLE.split(markdown, maxsplit=1)[-1]
     for fence in Page(body).fences:
         body = body.replace(body[fence.start : fence.end], "")
     for paragraph in body.split("\n\n"):
@@ -133,8 +132,7 @@ def generated_files(docs_dir: Path, site_url: str = SITE_URL) -> dict[Path, str]
             target = markdown_path(relative)
             files[docs_dir / target] = markdown
             full.append("\n---\n\n" + markdown)
-            title = _TITLE.search(page.text)
-            name = title["title"] if title else relative
+            name = page.title or relative
             summary = _first_sentence(markdown)
             index.append(f"- [{name}]({site_url}{target})" + (f": {summary}" if summary else ""))
     files[docs_dir / "llms.txt"] = "\n".join(index) + "\n"

@@ -235,11 +235,11 @@ def notebook(
     ``data`` the files the page's code reads (path -> text; see
     :attr:`Page.notebook_data`), written by a first code cell tagged ``DATA_TAG``."""
     url = site_url + page_url(relative)
-    title = _TITLE.search(page.text)
+    title = page.title
     cells: list[dict[str, Any]] = [
         _markdown_cell(
             0,
-            f"*This notebook is the page [{title['title'] if title else relative}]({url}) of the "
+            f"*This notebook is the page [{title or relative}]({url}) of the "
             "crossentropy documentation. Run its cells in order: later cells use what "
             "earlier ones define. It needs NumPy and `crossentropy` "
             "(`pip install crossentropy`).*",

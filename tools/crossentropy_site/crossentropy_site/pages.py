@@ -304,6 +304,11 @@ _CONTINUES = re.compile(r"^\s*(?:>>>\s*)?#\s*continues\b", re.IGNORECASE)
 #: A page whose blocks form one session (besides the tutorials) says why.
 _SESSION = re.compile(r"<!--\s*session:\s*(?P<reason>.*?)\s*-->", re.DOTALL)
 
+#: A page's title, its first level-1 heading.
+TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+#: YAML front matter (builder settings; its comments are no headings).
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+
 #: Files a page's code reads, which its notebook carries (paths from the config's folder).
 _NOTEBOOK_DATA = re.compile(r"<!--\s*notebook-data:\s*(?P<paths>.*?)\s*-->", re.DOTALL)
 
@@ -404,6 +409,13 @@ class Page:
             return "a tutorial is one session"
         marked = _SESSION.search(self.text)
         return marked["reason"] if marked else None
+
+    @cached_property
+    def title(self) -> str | None:
+        """The page's title: its first level-1 heading after any front matter."""
+        front = FRONT_MATTER.match(self.text)
+        match = TITLE.search(self.text, front.end() if front else 0)
+        return match["title"] if match else None
 
     @cached_property
     def notebook_data(self) -> list[str]:
