@@ -70,7 +70,7 @@ def _from_mkdocs(md: Any) -> Project | None:
 
 def _from_zensical(md: Any) -> Project | None:
     try:
-        from zensical.config import get_config  # type: ignore[import-not-found]
+        from zensical.config import get_config  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
     try:
