@@ -5,6 +5,9 @@
 #   make docs-update  rewrite every docs output block (and bound number) with what the code prints
 #                     now, and the site's plain Markdown (docs/markdown/, llms.txt)
 #   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
+#   make check PAGE=docs/how-to/bits.md
+#                     while writing one page: its blocks, snippets, bound numbers, formulas,
+#                     notebook and lint, in seconds
 # For the workflows:
 #   make docs-deploy VERSION=dev [ALIASES=latest] [PUSH=1] PAGES=dir   mike deploy, Pages tree
 #   make dist         sdist and wheel in dist/, checked with twine
@@ -20,7 +23,7 @@ export NO_MKDOCS_2_WARNING := 1
 # tests/test_site_build.py checks that MkDocs builds the same files.
 DOCS   := $(BIN)/properdocs
 
-.PHONY: serve build test lint typecheck pytest bench clean docs-update docs-deploy dist check-version
+.PHONY: serve build test lint typecheck pytest bench clean docs-update docs-deploy dist check-version check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +64,15 @@ pytest: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
 
 test: lint typecheck build pytest
+
+# The tests of one page (conftest.py's --page keeps the items that concern it).
+PAGE_TESTS := tests/test_docs_numbers.py tests/test_docs_formulas.py tests/test_docs_snippets.py \
+	tests/test_docs_collection.py tests/test_notebooks.py
+
+check: $(VENV)/.test-installed
+	@test -f "$(PAGE)" || { echo "usage: make check PAGE=docs/how-to/bits.md"; exit 2; }
+	$(BIN)/python -m crossentropy_site.lint $(PAGE)
+	$(BIN)/python -m pytest -q --page $(PAGE) $(PAGE) $(PAGE_TESTS)
 
 docs-update: $(VENV)/.test-installed
 	$(BIN)/python -m crossentropy_site.update docs; status=$$?; \

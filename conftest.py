@@ -14,6 +14,7 @@ right: ``"*.md"`` finds Markdown files at any depth under ``path``, whereas
 from __future__ import annotations
 
 import doctest
+from pathlib import Path
 
 import pytest
 from sybil import Sybil
@@ -39,13 +40,47 @@ pytest_collect_file = (
 ).pytest()
 
 _DOCS_ITEMS = pytest.StashKey[int]()
+DOCS = Path(__file__).resolve().parent / "docs"
 
 
 def _is_docs_code_block(item: pytest.Item) -> bool:
     return isinstance(item, SybilItem) and isinstance(item.example.parsed, PythonBlock)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--page",
+        metavar="docs/PATH.md",
+        help="keep only the tests of one documentation page (make check PAGE=...)",
+    )
+
+
+def _concerns(item: pytest.Item, page: Path, relative: str) -> bool:
+    """Whether a test is about the page: its blocks, or a test parametrised by it (by
+    its path under docs/, alone, in a tuple, or as the ``page`` of a parameter)."""
+    if item.path.resolve() == page:
+        return True
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return False
+    for value in callspec.params.values():
+        values = value if isinstance(value, tuple) else (value,)
+        if any(v == relative or getattr(v, "page", None) == relative for v in values):
+            return True
+    return False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    option = config.getoption("--page")
+    if option:
+        page = Path(option).resolve()
+        if not page.is_file() or DOCS not in page.parents:
+            raise pytest.UsageError(f"--page {option}: not a Markdown page under {DOCS}")
+        relative = page.relative_to(DOCS).as_posix()
+        kept = [item for item in items if _concerns(item, page, relative)]
+        chosen = {id(item) for item in kept}
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in chosen])
+        items[:] = kept
     config.stash[_DOCS_ITEMS] = sum(1 for item in items if _is_docs_code_block(item))
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
-import subprocess
 import sys
 import urllib.parse
 from collections import Counter
@@ -31,21 +29,6 @@ import pytest
 import crossentropy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-#: What the build must not copy: caches, environments, builds and the git store.
-_NOT_COPIED = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "site",
-    ".cache",
-    "dist",
-    "build",
-    "test-artifacts",
-    "node_modules",
-    "__pycache__",
-    ".*_cache",
-    ".hypothesis",
-)
 
 #: The page content (the article), without the navigation and table of contents that
 #: the two themes draw differently (Zensical also renders math in the contents list).
@@ -64,34 +47,16 @@ _COUNTED = {
 }
 
 
-def _zensical() -> Path:
-    executable = Path(sys.executable).with_name("zensical")
-    if not executable.is_file():
+@pytest.fixture(scope="module")
+def zensical_site(site_builds: dict[str, Path]) -> Path:
+    """The site built by ``zensical build --strict`` (``site_builds`` in
+    ``tests/conftest.py`` builds it beside MkDocs and ProperDocs)."""
+    if "zensical" not in site_builds:
         reason = f"zensical is not installed beside {sys.executable} (the test extra has it)"
         if os.environ.get("CI") == "true":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
-    return executable
-
-
-@pytest.fixture(scope="module")
-def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built by ``zensical build --strict`` from a copy of the checkout
-    (Zensical writes its cache and ``site/`` beside the config file)."""
-    executable = _zensical()
-    tree = tmp_path_factory.mktemp("zensical") / "tree"
-    shutil.copytree(REPO_ROOT, tree, ignore=_NOT_COPIED)
-    result = subprocess.run(
-        [str(executable), "build", "--strict", "--clean"],
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
-        pytest.fail(f"zensical build --strict failed:\n{output}", pytrace=False)
-    return tree / "site"
+    return site_builds["zensical"]
 
 
 def _pages(site: Path) -> dict[str, str]:

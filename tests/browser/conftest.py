@@ -36,6 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from _shared import made_once
+
+from tests.browser import page_checks
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Request, Response
@@ -202,12 +205,16 @@ class _PagesHandler(SimpleHTTPRequestHandler):
             super().copyfile(source, outputfile)
 
 
+def _deploy(root: Path) -> None:
+    (root / "repository").mkdir()
+    (root / "pages").mkdir()
+    deploy_two_versions(root / "repository", root / "pages")
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The site deployed in two versions with mike, served as GitHub Pages serves it."""
-    work = tmp_path_factory.mktemp("repository")
-    pages = tmp_path_factory.mktemp("pages")
-    deploy_two_versions(work, pages)
+    pages = made_once(tmp_path_factory, "deployed-site", _deploy) / "pages"
     prefix = site_path()
     handler = type("Handler", (_PagesHandler,), {"prefix": prefix})
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(pages)))
@@ -254,6 +261,11 @@ class PageReport:
     math_font: dict[str, Any] = field(default_factory=dict)
     #: mkdocstrings objects: heading id -> text of the object's signature block.
     signatures: dict[str, str] = field(default_factory=dict)
+    # Read before anything on the page is opened (page_checks.py):
+    scheme: str = ""  # the palette shown (body[data-md-color-scheme])
+    layout: dict[str, Any] = field(default_factory=dict)
+    alternatives: dict[str, Any] = field(default_factory=dict)
+    violations: list[dict[str, Any]] = field(default_factory=list)  # axe: serious, critical
 
 
 # Runs in the page after `load`: open <details> so that folded math gets a box, then
@@ -318,6 +330,7 @@ class Visits:
 
     def __init__(self, browser: Browser, site: Site) -> None:
         self.browser = browser
+        self.axe = page_checks.axe_source()
         self.site = site
         self._reports: dict[str, PageReport] = {}
         self._status: dict[str, int] = {}
@@ -373,6 +386,11 @@ class Visits:
             report.status = response.status if response else None
             # Let late requests (the search worker's index, fonts) settle.
             page.wait_for_load_state("networkidle")
+            page.evaluate("() => document.fonts.ready")
+            report.scheme = page.evaluate("() => document.body.dataset.mdColorScheme")
+            report.layout = page.evaluate(page_checks.LAYOUT)
+            report.alternatives = page.evaluate(page_checks.ALTERNATIVES)
+            report.violations = page_checks.violations(page, self.axe)
             data = page.evaluate(_INSPECT, MATH_FONT)
         finally:
             context.close()

@@ -11,29 +11,21 @@ the elements and the page in the message.
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.site_pages import PAGES, SOURCES, page_id
+from tests.browser.page_checks import ALTERNATIVES, LAYOUT, axe_source, violations
+from tests.browser.site_pages import PAGES, SOURCES, per_page
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
-
     from tests.browser.conftest import Site, Visits
 
 #: Viewport widths: a desktop and a phone (390 px: an iPhone 12 to 15).
 DESKTOP, PHONE = 1280, 390
 #: The smallest figure text a reader may get, in CSS px, at each width.
 MIN_FIGURE_TEXT = {DESKTOP: 11.0, PHONE: 9.0}
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def _axe_source() -> str:
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
 def _open(visits: Visits, site: Site, path: str, *, width: int, scheme: str) -> Any:
@@ -44,34 +36,12 @@ def _open(visits: Visits, site: Site, path: str, *, width: int, scheme: str) -> 
     return context, page
 
 
-# Runs in the page: the document's width and, for every text of every figure, the
-# size it is drawn at (its font size times the SVG's scale).
-_LAYOUT = """() => {
-  const sizes = [];
-  for (const svg of document.querySelectorAll("svg.ce-figure")) {
-    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-    for (const text of svg.querySelectorAll("text")) {
-      sizes.push([parseFloat(getComputedStyle(text).fontSize) * scale, text.textContent]);
-    }
-  }
-  const wide = Array.from(document.querySelectorAll("article *"))
-    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1
-                    && !el.closest(".md-typeset__scrollwrap, math[display='block'], pre"))
-    .slice(0, 5).map((el) => el.tagName + "." + el.className);
-  return {width: document.documentElement.scrollWidth, sizes, wide};
-}"""
-
-
 @pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize("path", PAGES, ids=page_id)
+@pytest.mark.parametrize("path", per_page(PAGES))
 def test_page_fits_the_screen_and_figures_are_legible(
-    visits: Visits, site: Site, path: str, width: int
+    readings: Readings, path: str, width: int
 ) -> None:
-    context, page = _open(visits, site, path, width=width, scheme="light")
-    try:
-        layout = page.evaluate(_LAYOUT)
-    finally:
-        context.close()
+    layout = readings(path, width=width, scheme="light").layout
     wide = f"the page is {layout['width']} px wide: {layout['wide']}"
     assert layout["width"] <= width, wide
     small = [
@@ -80,19 +50,59 @@ def test_page_fits_the_screen_and_figures_are_legible(
     assert small == [], f"figure text below {MIN_FIGURE_TEXT[width]} px at {width} px"
 
 
-def _violations(page: Page, axe: str) -> list[dict[str, Any]]:
-    page.add_script_tag(content=axe)
-    result = page.evaluate(
-        """async (tags) => await axe.run(document, {
-             runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})""",
-        AXE_TAGS,
-    )
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+@pytest.fixture(scope="module")
+def axe() -> str:
+    return axe_source()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one load of a page, at one width in one palette, shows the checks."""
+
+    url: str
+    scheme: str  # the palette the page shows (body[data-md-color-scheme])
+    layout: dict[str, Any]  # LAYOUT
+    alternatives: dict[str, Any]  # ALTERNATIVES
+    violations: list[dict[str, Any]] | None  # axe's serious and critical; desktop only
+
+
+class Readings:
+    """Each page loaded once per width and palette, every check read off that load
+    (in the order and state in which each check used to load the page on its own:
+    after the fonts are ready, with nothing opened or changed)."""
+
+    def __init__(self, visits: Visits, site: Site, axe: str) -> None:
+        self.visits, self.site, self.axe = visits, site, axe
+        self._cache: dict[tuple[str, int, str], Reading] = {}
+
+    def __call__(self, path: str, *, width: int, scheme: str) -> Reading:
+        key = (path, width, scheme)
+        if key not in self._cache:
+            self._cache[key] = self._read(path, width, scheme)
+        return self._cache[key]
+
+    def _read(self, path: str, width: int, scheme: str) -> Reading:
+        if (width, scheme) == (DESKTOP, "light"):  # the page's one visit reads these too
+            report = self.visits.report(self.site.url(path))
+            return Reading(
+                report.url, report.scheme, report.layout, report.alternatives, report.violations
+            )
+        context, page = _open(self.visits, self.site, path, width=width, scheme=scheme)
+        try:
+            return Reading(
+                url=self.site.url(path),
+                scheme=page.evaluate("() => document.body.dataset.mdColorScheme"),
+                layout=page.evaluate(LAYOUT),
+                alternatives=page.evaluate(ALTERNATIVES),
+                violations=violations(page, self.axe) if width == DESKTOP else None,
+            )
+        finally:
+            context.close()
 
 
 @pytest.fixture(scope="module")
-def axe() -> str:
-    return _axe_source()
+def readings(visits: Visits, site: Site, axe: str) -> Readings:
+    return Readings(visits, site, axe)
 
 
 def _describe(violations: list[dict[str, Any]], url: str) -> str:
@@ -105,19 +115,11 @@ def _describe(violations: list[dict[str, Any]], url: str) -> str:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("path", [*PAGES, "no-such-page/"], ids=page_id)
-def test_no_serious_accessibility_violations(
-    visits: Visits, site: Site, axe: str, path: str, scheme: str
-) -> None:
-    context, page = _open(visits, site, path, width=DESKTOP, scheme=scheme)
-    try:
-        assert page.evaluate("() => document.body.dataset.mdColorScheme") == (
-            "slate" if scheme == "dark" else "default"
-        )
-        violations = _violations(page, axe)
-    finally:
-        context.close()
-    assert violations == [], _describe(violations, site.url(path))
+@pytest.mark.parametrize("path", per_page([*PAGES, "no-such-page/"]))
+def test_no_serious_accessibility_violations(readings: Readings, path: str, scheme: str) -> None:
+    reading = readings(path, width=DESKTOP, scheme=scheme)
+    assert reading.scheme == ("slate" if scheme == "dark" else "default")
+    assert reading.violations == [], _describe(reading.violations or [], reading.url)
 
 
 def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site, axe: str) -> None:
@@ -126,7 +128,7 @@ def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site,
     context, page = _open(visits, site, "explanation/entropy/", width=DESKTOP, scheme="light")
     try:
         page.add_style_tag(content=".md-typeset p { color: #b8b8b8 !important; }")
-        found = {v["id"] for v in _violations(page, axe)}
+        found = {v["id"] for v in violations(page, axe)}
     finally:
         context.close()
     assert "color-contrast" in found
@@ -177,25 +179,10 @@ def test_keyboard_reaches_every_control_with_a_visible_focus_ring(
 
 # ----------------------------------------------------- text alternatives ----
 
-_ALTERNATIVES = """() => ({
-  figures: Array.from(document.querySelectorAll("svg.ce-figure"), (svg) => ({
-    role: svg.getAttribute("role"),
-    name: (svg.getAttribute("aria-labelledby") || "").split(" ")
-      .map((id) => (document.getElementById(id) || {}).textContent || "").join(" ").trim(),
-    table: !!svg.closest("figure").querySelector("details table td"),
-  })),
-  formulas: Array.from(document.querySelectorAll("article math"),
-                       (m) => (m.getAttribute("alttext") || "").trim()),
-})"""
 
-
-@pytest.mark.parametrize("path", list(SOURCES), ids=page_id)
-def test_figures_and_formulas_have_text_alternatives(visits: Visits, site: Site, path: str) -> None:
-    context, page = _open(visits, site, path, width=DESKTOP, scheme="light")
-    try:
-        found = page.evaluate(_ALTERNATIVES)
-    finally:
-        context.close()
+@pytest.mark.parametrize("path", per_page(SOURCES))
+def test_figures_and_formulas_have_text_alternatives(readings: Readings, path: str) -> None:
+    found = readings(path, width=DESKTOP, scheme="light").alternatives
     for figure in found["figures"]:
         assert figure["role"] == "img"
         assert len(figure["name"]) > 20, "a figure's title and description say what it shows"
