@@ -60,8 +60,10 @@ typecheck: $(VENV)/.test-installed
 	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tools/gh_pages.py
 	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
+# Two workers (the CI machine has two cores), each taking whole groups of tests that
+# share work (conftest.py: work_unit).
 pytest: $(VENV)/.test-installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 test: lint typecheck build pytest
 

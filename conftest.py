@@ -14,7 +14,9 @@ right: ``"*.md"`` finds Markdown files at any depth under ``path``, whereas
 from __future__ import annotations
 
 import doctest
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sybil import Sybil
@@ -105,3 +107,34 @@ def pytest_terminal_summary(
         longrepr = report.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
         terminalreporter.write_line(f"  skipped {report.nodeid}: {reason}")
+
+
+# ------------------------------------------------------------ pytest-xdist ----
+
+#: The browser tests' parameter ids end with the width or palette: a page's tests are
+#: "<page id>" or "<page id>-desktop" (tests/browser/site_pages.py).
+_VARIANT = re.compile(r"-(?:desktop|phone|light|dark)$")
+
+
+def work_unit(nodeid: str) -> str:
+    """What one pytest-xdist worker runs together, in order: all the examples of one
+    page or one docstring module (they share a namespace), and all the browser tests
+    of one page (they share its loads); any other test on its own."""
+    path, _, rest = nodeid.partition("::")
+    if rest.startswith("sybil:"):
+        return path
+    if path.startswith("tests/browser/") and rest.endswith("]"):
+        return "page " + _VARIANT.sub("", rest[rest.index("[") + 1 : -1])
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``make test`` runs two workers; each takes whole :func:`work_unit` groups.
+    (pytest-xdist's own ``loadgroup`` cannot rename items under pytest 9.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByWorkUnit(config, log)

@@ -261,7 +261,8 @@ class PageReport:
     math_font: dict[str, Any] = field(default_factory=dict)
     #: mkdocstrings objects: heading id -> text of the object's signature block.
     signatures: dict[str, str] = field(default_factory=dict)
-    # Read before anything on the page is opened (page_checks.py):
+    # Read before anything on the page is opened (page_checks.py), if asked for:
+    read_for_readers: bool = False
     scheme: str = ""  # the palette shown (body[data-md-color-scheme])
     layout: dict[str, Any] = field(default_factory=dict)
     alternatives: dict[str, Any] = field(default_factory=dict)
@@ -340,10 +341,14 @@ class Visits:
         context.set_default_timeout(10_000)
         return context
 
-    def report(self, url: str) -> PageReport:
+    def report(self, url: str, *, readers: bool = False) -> PageReport:
+        """What a visit of ``url`` saw; with ``readers``, also what the readers' checks
+        read (layout, text alternatives, axe-core), which only the page's own tests
+        need: a page visited as a link's target is not put through axe."""
         url = url.split("#", 1)[0]
-        if url not in self._reports:
-            self._reports[url] = self._visit(url)
+        known = self._reports.get(url)
+        if known is None or (readers and not known.read_for_readers):
+            self._reports[url] = self._visit(url, readers=readers)
         return self._reports[url]
 
     def status(self, url: str) -> int:
@@ -357,8 +362,8 @@ class Visits:
                 self._status[url] = error.code
         return self._status[url]
 
-    def _visit(self, url: str) -> PageReport:
-        report = PageReport(url=url)
+    def _visit(self, url: str, *, readers: bool) -> PageReport:
+        report = PageReport(url=url, read_for_readers=readers)
         context = self.new_context()
 
         def on_console(message: ConsoleMessage) -> None:
@@ -386,11 +391,12 @@ class Visits:
             report.status = response.status if response else None
             # Let late requests (the search worker's index, fonts) settle.
             page.wait_for_load_state("networkidle")
-            page.evaluate("() => document.fonts.ready")
-            report.scheme = page.evaluate("() => document.body.dataset.mdColorScheme")
-            report.layout = page.evaluate(page_checks.LAYOUT)
-            report.alternatives = page.evaluate(page_checks.ALTERNATIVES)
-            report.violations = page_checks.violations(page, self.axe)
+            if readers:
+                page.evaluate("() => document.fonts.ready")
+                report.scheme = page.evaluate("() => document.body.dataset.mdColorScheme")
+                report.layout = page.evaluate(page_checks.LAYOUT)
+                report.alternatives = page.evaluate(page_checks.ALTERNATIVES)
+                report.violations = page_checks.violations(page, self.axe)
             data = page.evaluate(_INSPECT, MATH_FONT)
         finally:
             context.close()

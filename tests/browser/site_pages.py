@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
-import pytest
 from crossentropy_site.notebooks import page_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,12 +22,3 @@ PAGES = [*SOURCES, "404.html"]
 
 def page_id(path: str) -> str:
     return path or "home"
-
-
-def per_page(paths: Iterable[str]) -> list[object]:
-    """``paths`` as parameters named by :func:`page_id` that keep a page's tests on one
-    pytest-xdist worker (``--dist loadgroup``), where its loads are cached."""
-    return [
-        pytest.param(path, id=page_id(path), marks=pytest.mark.xdist_group(f"page {path}"))
-        for path in paths
-    ]

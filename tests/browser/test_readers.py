@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.page_checks import ALTERNATIVES, LAYOUT, axe_source, violations
-from tests.browser.site_pages import PAGES, SOURCES, per_page
+from tests.browser.site_pages import PAGES, SOURCES, page_id
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Site, Visits
@@ -37,7 +37,7 @@ def _open(visits: Visits, site: Site, path: str, *, width: int, scheme: str) -> 
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize("path", per_page(PAGES))
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
 def test_page_fits_the_screen_and_figures_are_legible(
     readings: Readings, path: str, width: int
 ) -> None:
@@ -83,7 +83,7 @@ class Readings:
 
     def _read(self, path: str, width: int, scheme: str) -> Reading:
         if (width, scheme) == (DESKTOP, "light"):  # the page's one visit reads these too
-            report = self.visits.report(self.site.url(path))
+            report = self.visits.report(self.site.url(path), readers=True)
             return Reading(
                 report.url, report.scheme, report.layout, report.alternatives, report.violations
             )
@@ -115,7 +115,7 @@ def _describe(violations: list[dict[str, Any]], url: str) -> str:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("path", per_page([*PAGES, "no-such-page/"]))
+@pytest.mark.parametrize("path", [*PAGES, "no-such-page/"], ids=page_id)
 def test_no_serious_accessibility_violations(readings: Readings, path: str, scheme: str) -> None:
     reading = readings(path, width=DESKTOP, scheme=scheme)
     assert reading.scheme == ("slate" if scheme == "dark" else "default")
@@ -180,7 +180,7 @@ def test_keyboard_reaches_every_control_with_a_visible_focus_ring(
 # ----------------------------------------------------- text alternatives ----
 
 
-@pytest.mark.parametrize("path", per_page(SOURCES))
+@pytest.mark.parametrize("path", list(SOURCES), ids=page_id)
 def test_figures_and_formulas_have_text_alternatives(readings: Readings, path: str) -> None:
     found = readings(path, width=DESKTOP, scheme="light").alternatives
     for figure in found["figures"]:

@@ -24,7 +24,7 @@ import pytest
 
 import crossentropy
 from tests._sybil_markdown import iter_fences
-from tests.browser.site_pages import PAGES, SOURCES, page_id, per_page
+from tests.browser.site_pages import PAGES, SOURCES, page_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,7 +58,7 @@ def test_every_built_page_is_checked(site: Site) -> None:
 # --------------------------------------------------------------- per page ----
 
 
-@pytest.mark.parametrize("path", per_page(PAGES))
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
 def test_page_loads_cleanly(visits: Visits, site: Site, path: str) -> None:
     report = visits.report(site.url(path))
     assert report.status == 200
@@ -73,7 +73,7 @@ def test_page_loads_cleanly(visits: Visits, site: Site, path: str) -> None:
     assert external == [], "requests to hosts other than the local server"
 
 
-@pytest.mark.parametrize("path", per_page(PAGES))
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
 def test_links_and_anchors_resolve(visits: Visits, site: Site, path: str) -> None:
     report = visits.report(site.url(path))
     broken: list[str] = []
@@ -95,7 +95,7 @@ def test_links_and_anchors_resolve(visits: Visits, site: Site, path: str) -> Non
     assert broken == []
 
 
-@pytest.mark.parametrize("path", per_page(PAGES))
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
 def test_math_is_rendered(visits: Visits, site: Site, path: str) -> None:
     report = visits.report(site.url(path))
     no_box = [m["text"] for m in report.math if not (m["width"] > 0 and m["height"] > 0)]
@@ -272,7 +272,7 @@ def clipboard_page(visits: Visits, site: Site) -> Iterator[Page]:
         context.close()
 
 
-@pytest.mark.parametrize("path", per_page(_FIRST_EXAMPLES))
+@pytest.mark.parametrize("path", list(_FIRST_EXAMPLES), ids=page_id)
 def test_copy_button_copies_the_first_example(
     clipboard_page: Page, site: Site, tmp_path: Path, path: str
 ) -> None:
