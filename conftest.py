@@ -133,7 +133,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     (pytest-xdist's own ``loadgroup`` cannot rename items under pytest 9.)"""
     from xdist.scheduler import LoadScopeScheduling
 
-    class ByWorkUnit(LoadScopeScheduling):
+    class ByWorkUnit(LoadScopeScheduling):  # type: ignore[misc]  # untyped base
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
 
