@@ -4,6 +4,7 @@
 # For the people who write pages (see CONTRIBUTING.md):
 #   make docs-update  rewrite every docs output block (and bound number) with what the code prints
 #                     now, and the site's plain Markdown (docs/markdown/, llms.txt)
+#   make bench-site   what each page costs a reader, bytes and time on slow 4G (benchmarks/site.py)
 #   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
 # For the workflows:
 #   make docs-deploy VERSION=dev [ALIASES=latest] [PUSH=1] PAGES=dir   mike deploy, Pages tree
@@ -20,7 +21,8 @@ export NO_MKDOCS_2_WARNING := 1
 # tests/test_site_build.py checks that MkDocs builds the same files.
 DOCS   := $(BIN)/properdocs
 
-.PHONY: serve build test lint typecheck pytest bench clean docs-update docs-deploy dist check-version
+.PHONY: serve build test lint typecheck pytest bench bench-site clean docs-update docs-deploy dist \
+	check-version
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +57,7 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy --strict src
 	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tools/gh_pages.py
+	MYPYPATH=benchmarks $(BIN)/mypy --strict benchmarks/site.py
 	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
 pytest: $(VENV)/.test-installed
@@ -82,6 +85,9 @@ check-version: | $(BIN)/python
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/run.py
+
+bench-site: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/site.py
 
 clean:
 	rm -rf $(VENV) site dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
