@@ -3,7 +3,9 @@
 #   make test         install everything, lint, type-check, build the site strictly, run every test
 # For the people who write pages (see CONTRIBUTING.md):
 #   make docs-update  rewrite every docs output block (and bound number) with what the code prints
-#                     now, and the site's plain Markdown (docs/markdown/, llms.txt)
+#                     now, the site's plain Markdown (docs/markdown/, llms.txt) and the math font
+#                     cut to the formulas' characters
+#   make font         the math font cut to the characters of the site's formulas (docs/assets/fonts/)
 #   make bench-site   what each page costs a reader, bytes and time on slow 4G (benchmarks/site.py)
 #   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
 # For the workflows:
@@ -22,7 +24,7 @@ export NO_MKDOCS_2_WARNING := 1
 DOCS   := $(BIN)/properdocs
 
 .PHONY: serve build test lint typecheck pytest bench bench-site clean docs-update docs-deploy dist \
-	check-version
+	check-version font
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +58,7 @@ lint: $(VENV)/.test-installed
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy --strict src
-	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tools/gh_pages.py
+	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tests/tools/test_site_font.py tools/gh_pages.py
 	MYPYPATH=benchmarks $(BIN)/mypy --strict benchmarks/site.py
 	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
@@ -67,7 +69,13 @@ test: lint typecheck build pytest
 
 docs-update: $(VENV)/.test-installed
 	$(BIN)/python -m crossentropy_site.update docs; status=$$?; \
-	$(BIN)/python -m crossentropy_site.llms docs && exit $$status
+	$(BIN)/python -m crossentropy_site.llms docs && \
+	$(BIN)/python -m crossentropy_site.font && exit $$status
+
+# The math font: the full STIX Two Math (tools/fonts/) cut to what the built site's
+# formulas draw. It builds the site to read them.
+font: $(VENV)/.docs-installed
+	$(BIN)/python -m crossentropy_site.font
 
 docs-deploy: $(VENV)/.docs-installed
 	$(BIN)/python tools/gh_pages.py deploy $(VERSION) $(ALIASES) --out $(PAGES) $(if $(PUSH),--push)
