@@ -3,8 +3,8 @@
 #   make test         install everything, lint, type-check, build the site strictly, run every test
 # For the people who write pages (see CONTRIBUTING.md):
 #   make docs-update  rewrite every docs output block (and bound number) with what the code prints
-#                     now, the site's plain Markdown (docs/markdown/, llms.txt) and the math font
-#                     cut to the formulas' characters
+#                     now, the site's plain Markdown (docs/markdown/, llms.txt), each page's
+#                     notebook (docs/notebooks/) and the math font cut to the formulas' characters
 #   make font         the math font cut to the characters of the site's formulas (docs/assets/fonts/)
 #   make bench-site   what each page costs a reader, bytes and time on slow 4G (benchmarks/site.py)
 #   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
@@ -58,7 +58,7 @@ lint: $(VENV)/.test-installed
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy --strict src
-	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tests/tools/test_site_font.py tools/gh_pages.py
+	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tests/tools/test_site_font.py tests/tools/test_site_notebooks.py tools/gh_pages.py
 	MYPYPATH=benchmarks $(BIN)/mypy --strict benchmarks/site.py
 	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
@@ -70,6 +70,7 @@ test: lint typecheck build pytest
 docs-update: $(VENV)/.test-installed
 	$(BIN)/python -m crossentropy_site.update docs; status=$$?; \
 	$(BIN)/python -m crossentropy_site.llms docs && \
+	$(BIN)/python -m crossentropy_site.notebooks docs && \
 	$(BIN)/python -m crossentropy_site.font && exit $$status
 
 # The math font: the full STIX Two Math (tools/fonts/) cut to what the built site's
