@@ -6,12 +6,12 @@ Chromium draws MathML Core well only with an OpenType MATH font: it stretches su
 brackets and accents with the font's size variants and glyph assemblies. The full
 STIX Two Math (``tools/fonts/STIXTwoMath-Regular.ttf``, 1.5 MB, with its licence,
 ``OFL.txt``) is the source; the site ships ``docs/assets/fonts/STIXTwoMath-subset.woff2``:
-the glyphs of every character drawn inside a ``<math>`` element of the built site, with
-everything the font's MATH and layout tables reach from them (the size variants and
-the parts of stretchy operators), as WOFF2. A single letter in an ``<mi>`` is drawn
-in its mathematical italic form (MathML Core's ``text-transform: math-auto``: ``x`` as
-U+1D465), so that form is kept too, and so is the radical sign that a square root
-draws around its content.
+the glyphs of every character drawn inside a ``<math>`` element of the built site,
+with everything the font's MATH table and default layout features reach from them
+(the size variants and the parts of stretchy operators), as WOFF2. A single letter
+in an ``<mi>`` is drawn in its mathematical italic form (MathML Core's
+``text-transform: math-auto``: ``x`` as U+1D465), so that form is kept too, and so
+is the radical sign that a square root draws around its content.
 
 It builds the site first (``properdocs build --strict``) to read its formulas, unless
 ``--site`` names a built one. ``--check`` writes nothing and exits with status 1 when
