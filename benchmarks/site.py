@@ -22,7 +22,7 @@ wide, mobile, touch. For each page it records
   formulas has none).
 
 It prints a table and writes ``benchmarks/site.json`` (``--out FILE``) with the machine,
-the browser and the network settings.
+the browser and the network settings; the Performance page reads it.
 
 Options: ``--site DIR`` (a built site), ``--page PATH`` (only that page, repeatable;
 ``""`` is the home page, ``404`` the not-found page), ``--runs N`` (slow-4G loads per
