@@ -3,7 +3,10 @@
 #   make test         install everything, lint, type-check, build the site strictly, run every test
 # For the people who write pages (see CONTRIBUTING.md):
 #   make docs-update  rewrite every docs output block (and bound number) with what the code prints
-#                     now, and the site's plain Markdown (docs/markdown/, llms.txt)
+#                     now, the site's plain Markdown (docs/markdown/, llms.txt), each page's
+#                     notebook (docs/notebooks/) and the math font cut to the formulas' characters
+#   make font         the math font cut to the characters of the site's formulas (docs/assets/fonts/)
+#   make bench-site   what each page costs a reader, bytes and time on slow 4G (benchmarks/site.py)
 #   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
 #   make check PAGE=docs/how-to/bits.md
 #                     while writing one page: its blocks, snippets, bound numbers, formulas,
@@ -23,7 +26,8 @@ export NO_MKDOCS_2_WARNING := 1
 # tests/test_site_build.py checks that MkDocs builds the same files.
 DOCS   := $(BIN)/properdocs
 
-.PHONY: serve build test lint typecheck pytest bench clean docs-update docs-deploy dist check-version check
+.PHONY: serve build test lint typecheck pytest bench bench-site clean docs-update docs-deploy dist \
+	check-version font check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +61,8 @@ lint: $(VENV)/.test-installed
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy --strict src
-	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tools/gh_pages.py
+	MYPYPATH=tools/crossentropy_site $(BIN)/mypy --strict --explicit-package-bases conftest.py tests/_sybil_markdown.py tests/test_docs_collection.py tests/test_notebooks.py tests/tools/test_site_font.py tests/tools/test_site_notebooks.py tools/gh_pages.py
+	MYPYPATH=benchmarks $(BIN)/mypy --strict benchmarks/site.py
 	cd tools/crossentropy_site && ../../$(BIN)/mypy crossentropy_site
 
 # Two workers (the CI machine has two cores), each taking whole groups of tests that
@@ -78,7 +83,14 @@ check: $(VENV)/.test-installed
 
 docs-update: $(VENV)/.test-installed
 	$(BIN)/python -m crossentropy_site.update docs; status=$$?; \
-	$(BIN)/python -m crossentropy_site.llms docs && exit $$status
+	$(BIN)/python -m crossentropy_site.llms docs && \
+	$(BIN)/python -m crossentropy_site.notebooks docs && \
+	$(BIN)/python -m crossentropy_site.font && exit $$status
+
+# The math font: the full STIX Two Math (tools/fonts/) cut to what the built site's
+# formulas draw. It builds the site to read them.
+font: $(VENV)/.docs-installed
+	$(BIN)/python -m crossentropy_site.font
 
 docs-deploy: $(VENV)/.docs-installed
 	$(BIN)/python tools/gh_pages.py deploy $(VERSION) $(ALIASES) --out $(PAGES) $(if $(PUSH),--push)
@@ -96,6 +108,9 @@ check-version: | $(BIN)/python
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/run.py
+
+bench-site: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/site.py
 
 clean:
 	rm -rf $(VENV) site dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

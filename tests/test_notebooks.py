@@ -1,11 +1,10 @@
-"""Every page with Python code links its notebook, and every notebook, taken out of the
-built site, runs top to bottom in a fresh interpreter, in an empty folder outside the
-repository (as a reader's download does), and prints exactly what it stores (which is
-what the page shows)."""
+"""Every page with Python code links its notebook, and every notebook, taken from the
+built site where the link points, runs top to bottom in a fresh interpreter, in an
+empty folder outside the repository (as a reader's download does), and prints exactly
+what it stores (which is what the page shows)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import subprocess
@@ -15,7 +14,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from crossentropy_site.notebooks import DATA_TAG, download_name, page_url
+from crossentropy_site.notebooks import DATA_TAG, download_name, notebook_path, page_url
 from crossentropy_site.pages import Page
 from crossentropy_site.session import normalise
 
@@ -26,10 +25,7 @@ PAGES = {
     for md in sorted(DOCS.rglob("*.md"))
     if Page.read(md).examples
 }
-_LINK = re.compile(
-    r'<a download="(?P<name>[^"]+\.ipynb)" href="data:application/x-ipynb\+json;base64,'
-    r'(?P<data>[^"]+)"'
-)
+_LINK = re.compile(r'<a download="(?P<name>[^"]+\.ipynb)" href="(?P<href>[^"]+)"')
 
 # Runs in a fresh interpreter: every code cell in order, in one namespace, showing the
 # value of a last bare expression as Jupyter does; prints one JSON list of outputs.
@@ -57,11 +53,14 @@ sys.__stdout__.write(json.dumps(outputs))
 
 
 def _notebook(site: Path, relative: str) -> tuple[str, dict[str, Any]]:
-    html = (site / page_url(relative) / "index.html").read_text(encoding="utf-8")
-    links = _LINK.findall(html)
+    folder = site / page_url(relative)
+    links = _LINK.findall((folder / "index.html").read_text(encoding="utf-8"))
     assert len(links) == 1, f"{relative}: {len(links)} notebook links"
-    name, data = links[0]
-    return name, json.loads(base64.b64decode(data))
+    name, href = links[0]
+    target = (folder / href).resolve()
+    # A file of the site beside the page, not inside it: fetched only when asked for.
+    assert target == (site / notebook_path(relative)).resolve(), href
+    return name, json.loads(target.read_text(encoding="utf-8"))
 
 
 def test_every_page_has_one_link_line_under_its_title(site_builds: dict[str, Path]) -> None:

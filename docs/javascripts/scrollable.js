@@ -12,9 +12,18 @@
       }
     }
   };
-  // Material wraps tables in their scroll boxes after the page has loaded.
-  window.addEventListener("load", () => {
-    update();
-    new ResizeObserver(update).observe(document.body);
-  });
+  const resized = new ResizeObserver(update);
+  const start = () => {
+    // Material wraps tables in their scroll boxes as it sets up the page's content:
+    // look once that is done, and again whenever the page changes size.
+    requestAnimationFrame(update);
+    resized.observe(document.body);
+  };
+  // Material's instant navigation replaces the content without loading a new page;
+  // its document$ announces the first page and every page switched to after it.
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(start);
+  } else {
+    window.addEventListener("load", start);
+  }
 })();

@@ -1,12 +1,22 @@
 """crossentropy_site.notebooks: a page as a notebook (the shipped notebooks are run in
-tests/test_notebooks.py)."""
+tests/test_notebooks.py), written as files of the docs and kept current."""
 
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
-from crossentropy_site.notebooks import download_name, notebook, page_url
+from crossentropy_site.notebooks import (
+    download_name,
+    generated_notebooks,
+    main,
+    notebook,
+    notebook_path,
+    page_url,
+)
 from crossentropy_site.pages import Page
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 SITE = "https://example.org/crossentropy/"
 
@@ -18,6 +28,24 @@ def test_page_urls_and_file_names() -> None:
     assert download_name("explanation/gradient.md") == "explanation-gradient.ipynb"
     assert download_name("index.md") == "index.ipynb"
     assert download_name("tutorial/index.md") == "tutorial.ipynb"
+    assert notebook_path("explanation/gradient.md") == "notebooks/explanation-gradient.ipynb"
+
+
+def test_the_committed_notebooks_are_current() -> None:
+    # make docs-update rewrites them; a page changed without it fails here.
+    assert main([str(DOCS), "--check"]) == 0
+
+
+def test_one_notebook_per_page_with_code() -> None:
+    files = generated_notebooks(DOCS)
+    pages = [p for p in DOCS.rglob("*.md") if Page.read(p).examples]
+    assert sorted(files) == sorted(
+        DOCS / notebook_path(p.relative_to(DOCS).as_posix()) for p in pages
+    )
+    # The page as converted: the front matter is gone, formulas are numbered.
+    entropy = files[DOCS / "notebooks/explanation-entropy.ipynb"]
+    assert "boost" not in entropy
+    assert "\\tag{1}" in entropy
 
 
 PAGE = textwrap.dedent("""\

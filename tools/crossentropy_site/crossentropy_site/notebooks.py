@@ -6,39 +6,57 @@ each example as a code cell, and as that cell's output what the page shows under
 (its ``text`` fence), which is what the tests check the code prints. Skipped examples
 are shown as code in a Markdown cell, not run.
 
-As a Markdown extension (``crossentropy_site.notebooks``) it puts a download link under
-the page's title at build time: the notebook travels inside the page as a ``data:``
-URL, so no builder has to write a file for it. ``tests/test_notebooks.py`` takes every
-notebook out of the built site and runs it in a fresh interpreter.
+The notebooks are files of the docs, ``docs/notebooks/<name>.ipynb``, which every
+builder copies as it is:
+
+    python -m crossentropy_site.notebooks [--check] [DOCS]      (default: docs)
+
+writes them from the pages as they are (``make docs-update`` runs it; ``--check`` writes
+nothing and exits with status 1 if any is missing or stale, as the tests do). As a
+Markdown extension (``crossentropy_site.notebooks``) it puts a download link to the
+page's notebook under the page's title at build time, and a link to the page's plain
+Markdown (``crossentropy_site.llms``). A reader fetches a notebook when they ask for
+it, not with every visit to the page. ``tests/test_notebooks.py`` follows every link in
+the built site and runs the notebook in a fresh interpreter.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
-import base64
 import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Iterator
-from pathlib import PurePosixPath
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-from .pages import CUSTOM_FENCES, Example, Fence, Page
+from .pages import CUSTOM_FENCES, FRONT_MATTER, Example, Fence, Page, markdown_files
 from .project import current_page, find_page, project
 
 __all__ = [
     "DATA_TAG",
+    "NOTEBOOK_FOLDER",
+    "SITE_URL",
     "NotebookExtension",
     "download_name",
+    "generated_notebooks",
+    "main",
     "makeExtension",
     "notebook",
+    "notebook_path",
     "page_url",
 ]
+
+#: Where the site is published (mkdocs.yml's default ``site_url``): the address the
+#: generated files (notebooks, plain Markdown) link to.
+SITE_URL = "https://crossentropy-docs.github.io/crossentropy/"
 
 _LINK = re.compile(r"(?P<open>\]\()(?P<target>[^)\s]+)(?P<close>(?:\s+\"[^\"]*\")?\))")
 _ADMONITION = re.compile(
@@ -80,6 +98,16 @@ def download_name(relative: str) -> str:
     """The notebook's file name: ``explanation-gradient.ipynb``, ``index.ipynb``."""
     stem = PurePosixPath(relative).with_suffix("").as_posix().replace("/", "-")
     return f"{stem.removesuffix('-index') or 'index'}.ipynb"
+
+
+#: The folder of the pages' notebooks, in the docs.
+NOTEBOOK_FOLDER = "notebooks"
+
+
+def notebook_path(relative: str) -> str:
+    """Where a page's notebook is in the docs: ``explanation/gradient.md`` ->
+    ``notebooks/explanation-gradient.ipynb``."""
+    return f"{NOTEBOOK_FOLDER}/{download_name(relative)}"
 
 
 def _absolute(target: str, relative: str, site_url: str) -> str:
@@ -299,9 +327,71 @@ def notebook(
     }
 
 
-def data_url(document: dict[str, Any]) -> str:
-    payload = json.dumps(document, indent=1, ensure_ascii=False).encode() + b"\n"
-    return "data:application/x-ipynb+json;base64," + base64.b64encode(payload).decode()
+def notebook_text(document: dict[str, Any]) -> str:
+    """A notebook as the JSON text of its file."""
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def _as_converted(path: Path, docs_dir: Path) -> Page:
+    """A page as this extension sees it in a build: without its YAML front matter (the
+    builder strips it), after the equations extension (which runs first)."""
+    from .equations import render, site_labels
+
+    text = path.read_text(encoding="utf-8")
+    front = FRONT_MATTER.match(text)
+    text = text[front.end() :].lstrip("\n") if front else text
+    if "$$" in text or "\\eqref" in text:
+        relative = path.relative_to(docs_dir).as_posix()
+        text = render(Page(text, path), relative, site_labels(docs_dir))
+    return Page(text, path)
+
+
+def generated_notebooks(
+    docs_dir: Path, site_url: str = SITE_URL, config_dir: Path | None = None
+) -> dict[Path, str]:
+    """Every page's notebook (the pages with Python examples), with its text. Data
+    files a page names are read from ``config_dir`` (the folder of mkdocs.yml, by
+    default the one above the docs)."""
+    base = docs_dir.parent if config_dir is None else config_dir
+    files: dict[Path, str] = {}
+    for path in markdown_files([docs_dir]):
+        relative = path.relative_to(docs_dir).as_posix()
+        if relative.startswith(f"{MARKDOWN_FOLDER}/"):
+            continue
+        page = _as_converted(path, docs_dir)
+        if not page.examples:
+            continue
+        data = {name: (base / name).read_text(encoding="utf-8") for name in page.notebook_data}
+        document = notebook(page, relative, site_url, data)
+        files[docs_dir / notebook_path(relative)] = notebook_text(document)
+    return files
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write each page's Jupyter notebook.")
+    parser.add_argument("docs", nargs="?", type=Path, default=Path("docs"))
+    parser.add_argument("--check", action="store_true", help="report stale files, write none")
+    args = parser.parse_args(argv)
+    files = generated_notebooks(args.docs.resolve())
+    stale = [
+        path
+        for path, content in files.items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != content
+    ]
+    folder = args.docs.resolve() / NOTEBOOK_FOLDER
+    extra = [p for p in folder.glob("*.ipynb") if p not in files] if folder.is_dir() else []
+    if args.check:
+        for path in [*stale, *extra]:
+            print(f"{path}: stale; run make docs-update", file=sys.stderr)
+        return 1 if stale or extra else 0
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[path], encoding="utf-8")
+        print(f"{path}: written")
+    for path in extra:
+        path.unlink()
+        print(f"{path}: removed (its page is gone)")
+    return 0
 
 
 class _DownloadLink(Preprocessor):
@@ -319,22 +409,22 @@ class _DownloadLink(Preprocessor):
         relative = path.resolve().relative_to(site.docs_dir).as_posix()
         if relative.startswith(f"{MARKDOWN_FOLDER}/"):
             return lines
-        # The page's plain Markdown (crossentropy_site.llms), relative to the page.
-        markdown = posixpath.relpath(markdown_path(relative), page_url(relative).rstrip("/") or ".")
-        plain = f'<a href="{markdown}">read it as plain Markdown</a>'
+        # The page's plain Markdown (crossentropy_site.llms) and its notebook (written
+        # by main()), as Markdown links relative to the page's file: each builder turns
+        # them into links relative to the page's address (raw HTML it would pass on as
+        # it is, or, as Zensical does, resolve from the file's folder), and a strict
+        # build fails if the file is missing.
+        here = posixpath.dirname(relative) or "."
+        plain = f"[read it as plain Markdown]({posixpath.relpath(markdown_path(relative), here)})"
         if page.examples:
-            data = {
-                name: site.resolve(name).read_text(encoding="utf-8") for name in page.notebook_data
-            }
-            document = notebook(page, relative, site.site_url or "/", data)
             name = download_name(relative)
+            href = posixpath.relpath(notebook_path(relative), here)
             link = (
-                f'<p class="ce-notebook">Run this page yourself: <a download="{name}" '
-                f'href="{data_url(document)}">download it as a Jupyter notebook</a>, or '
-                f"{plain} (for an assistant).</p>"
+                f"Run this page yourself: [download it as a Jupyter notebook]({href})"
+                f'{{ download="{name}" }}, or {plain} (for an assistant).'
             )
         else:
-            link = f'<p class="ce-notebook">This page for an assistant: {plain}.</p>'
+            link = f"This page for an assistant: {plain}."
 
         # Under the page's title. Text without one is a piece of the page converted on
         # its own (mkdocstrings converts each docstring section with the page current):
@@ -342,17 +432,21 @@ class _DownloadLink(Preprocessor):
         title = next((i for i, line in enumerate(lines) if line.strip()), None)
         if title is None or not _TITLE.match(lines[title]):
             return lines
-        return [*lines[: title + 1], "", link, "", *lines[title + 1 :]]
+        return [*lines[: title + 1], "", link, "{: .ce-notebook }", "", *lines[title + 1 :]]
 
 
 class NotebookExtension(Extension):
     """Python-Markdown extension: a notebook download link under each page's title."""
 
     def extendMarkdown(self, md: Markdown) -> None:
-        # Before the bindings are stripped (35): the notebook is built from the page as
-        # written; the link is raw HTML, which Markdown passes through.
+        # After the equations (37), before the bindings (35): neither touches the link
+        # line, a paragraph with attr_list's class for it.
         md.preprocessors.register(_DownloadLink(md), "crossentropy_notebook", 36)
 
 
 def makeExtension(**kwargs: Any) -> NotebookExtension:
     return NotebookExtension(**kwargs)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
