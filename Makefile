@@ -27,7 +27,7 @@ export NO_MKDOCS_2_WARNING := 1
 DOCS   := $(BIN)/properdocs
 
 .PHONY: serve build test lint typecheck pytest bench bench-site clean docs-update docs-deploy dist \
-	check-version font check
+	check-version font check lint-code
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,14 @@ serve: $(VENV)/.docs-installed
 build: $(VENV)/.docs-installed
 	$(DOCS) build --strict
 
-lint: $(VENV)/.test-installed
+lint: lint-code
+	$(BIN)/python -m crossentropy_site.lint docs
+
+# Everything lint does but the docs' code, which make test checks as a test
+# (tests/tools/test_site_lint.py: test_the_docs_are_clean), not twice.
+lint-code: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m crossentropy_site.lint docs
 	$(BIN)/zizmor --offline --quiet .github/workflows
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
@@ -70,7 +74,9 @@ typecheck: $(VENV)/.test-installed
 pytest: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -n 2
 
-test: lint typecheck build pytest
+# The tests build the site strictly, with MkDocs, ProperDocs and Zensical side by side
+# (tests/conftest.py: site_builds), so test needs no build step of its own.
+test: lint-code typecheck pytest
 
 # The tests of one page (conftest.py's --page keeps the items that concern it).
 PAGE_TESTS := tests/test_docs_numbers.py tests/test_docs_formulas.py tests/test_docs_snippets.py \

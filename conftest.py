@@ -83,7 +83,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         chosen = {id(item) for item in kept}
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in chosen])
         items[:] = kept
+    items.sort(key=_run_order)
     config.stash[_DOCS_ITEMS] = sum(1 for item in items if _is_docs_code_block(item))
+
+
+#: The first browser test: it deploys the site (tests/browser/conftest.py: site) while
+#: the other worker starts on the tests that need no browser.
+_DEPLOYS = "tests/browser/test_site.py::test_every_built_page_is_checked"
+
+
+def _run_order(item: pytest.Item) -> int:
+    """Browser tests last, but for the one that deploys the site, which goes first
+    (the sort is stable: each group keeps its collection order)."""
+    if item.nodeid == _DEPLOYS:
+        return 0
+    return 2 if item.nodeid.startswith("tests/browser/") else 1
 
 
 def pytest_terminal_summary(
@@ -129,9 +143,12 @@ def work_unit(nodeid: str) -> str:
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``make test`` runs two workers; each takes whole :func:`work_unit` groups.
-    (pytest-xdist's own ``loadgroup`` cannot rename items under pytest 9.)"""
+    """``make test`` runs two workers; each takes whole :func:`work_unit` groups, in
+    the order of collection (:func:`_run_order`), not the largest first. (pytest-xdist's
+    own ``loadgroup`` cannot rename items under pytest 9.)"""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
 
     class ByWorkUnit(LoadScopeScheduling):  # type: ignore[misc]  # untyped base
         def _split_scope(self, nodeid: str) -> str:

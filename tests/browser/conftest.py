@@ -31,6 +31,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ import pytest
 from _shared import made_once
 
 from tests.browser import page_checks
+from tests.browser.site_pages import FIRST_EXAMPLES
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Request, Response
@@ -261,12 +263,13 @@ class PageReport:
     math_font: dict[str, Any] = field(default_factory=dict)
     #: mkdocstrings objects: heading id -> text of the object's signature block.
     signatures: dict[str, str] = field(default_factory=dict)
-    # Read before anything on the page is opened (page_checks.py), if asked for:
+    # Read before anything on the page is opened, if asked for: by (width, palette),
+    # the palette shown, layout, text alternatives, axe's violations (page_checks.py).
     read_for_readers: bool = False
-    scheme: str = ""  # the palette shown (body[data-md-color-scheme])
-    layout: dict[str, Any] = field(default_factory=dict)
-    alternatives: dict[str, Any] = field(default_factory=dict)
-    violations: list[dict[str, Any]] = field(default_factory=list)  # axe: serious, critical
+    readings: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    # Then, on a page with a Python example, its first example's copy button is clicked
+    # (page_checks.copy_example).
+    copy: dict[str, Any] = field(default_factory=dict)
 
 
 # Runs in the page after `load`: open <details> so that folded math gets a box, then
@@ -326,6 +329,17 @@ async (fontFamily) => {
 """
 
 
+class _Ids(HTMLParser):
+    """The id attributes of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.update(value for name, value in attrs if name == "id" and value)
+
+
 class Visits:
     """Load pages once each (fresh context per page) and keep the reports."""
 
@@ -335,9 +349,12 @@ class Visits:
         self.site = site
         self._reports: dict[str, PageReport] = {}
         self._status: dict[str, int] = {}
+        self._file_ids: dict[str, set[str]] = {}
 
     def new_context(self, *, width: int = 1280, **kwargs: Any) -> BrowserContext:
-        context = self.browser.new_context(viewport={"width": width, "height": 900}, **kwargs)
+        context = self.browser.new_context(
+            viewport={"width": width, "height": page_checks.HEIGHT}, **kwargs
+        )
         context.set_default_timeout(10_000)
         return context
 
@@ -350,6 +367,27 @@ class Visits:
         if known is None or (readers and not known.read_for_readers):
             self._reports[url] = self._visit(url, readers=readers)
         return self._reports[url]
+
+    def ids(self, url: str) -> set[str]:
+        """The ids of the elements of a page of the site: those its visit saw if it had
+        one, else :meth:`file_ids`. A link's target need not be loaded for its anchors."""
+        url = url.split("#", 1)[0]
+        return self._reports[url].ids if url in self._reports else self.file_ids(url)
+
+    def file_ids(self, url: str) -> set[str]:
+        """The ids in the HTML file the server sends for a page of the site: headings'
+        and equations' ids are written there by the build, not by a script (the link
+        test compares them with what the browser saw on each page)."""
+        url = url.split("#", 1)[0]
+        if url not in self._file_ids:
+            path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+            local = self.site.pages / path.removeprefix(self.site.prefix)
+            if local.is_dir():
+                local = local / "index.html"
+            parser = _Ids()
+            parser.feed(local.read_text(encoding="utf-8"))
+            self._file_ids[url] = parser.ids
+        return self._file_ids[url]
 
     def status(self, url: str) -> int:
         """HTTP status of a local URL (without the browser), cached."""
@@ -365,6 +403,10 @@ class Visits:
     def _visit(self, url: str, *, readers: bool) -> PageReport:
         report = PageReport(url=url, read_for_readers=readers)
         context = self.new_context()
+        if readers:
+            context.grant_permissions(
+                ["clipboard-read", "clipboard-write"], origin=self.site.origin
+            )
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
@@ -389,14 +431,14 @@ class Visits:
             page.on("pageerror", lambda error: report.console_errors.append(f"uncaught {error}"))
             response = page.goto(url, wait_until="load")
             report.status = response.status if response else None
-            # Let late requests (the search worker's index, fonts) settle.
-            page.wait_for_load_state("networkidle")
+            # Everything a page fetches on its own is in by its load event and its fonts
+            # are ready (the search index waits for the reader; test_speed.py checks it).
+            page.evaluate("() => document.fonts.ready")
             if readers:
-                page.evaluate("() => document.fonts.ready")
-                report.scheme = page.evaluate("() => document.body.dataset.mdColorScheme")
-                report.layout = page.evaluate(page_checks.LAYOUT)
-                report.alternatives = page.evaluate(page_checks.ALTERNATIVES)
-                report.violations = page_checks.violations(page, self.axe)
+                report.readings = page_checks.read_for_readers(page, self.axe)
+                example = FIRST_EXAMPLES.get(url.removeprefix(self.site.url("")))
+                if example is not None:
+                    report.copy = page_checks.copy_example(page, example.index)
             data = page.evaluate(_INSPECT, MATH_FONT)
         finally:
             context.close()

@@ -6,7 +6,9 @@ text alternative.
 axe-core is the copy that the PyPI package ``axe-playwright-python`` bundles (pinned
 in requirements/constraints.txt); it runs its WCAG 2.0, 2.1 and 2.2 A and AA rules,
 and a page fails on any violation of impact "serious" or "critical", with the rule,
-the elements and the page in the message.
+the elements and the page in the message. Every rule runs on a page's light palette;
+its dark palette gets the rules that look at colour (page_checks.COLOUR_RULES), since
+the rest see the same document in both.
 """
 
 from __future__ import annotations
@@ -16,14 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.page_checks import ALTERNATIVES, LAYOUT, axe_source, violations
+from tests.browser.page_checks import (
+    AXE_TAGS,
+    COLOUR_RULES,
+    DESKTOP,
+    PHONE,
+    axe_source,
+    describe,
+    violations,
+)
 from tests.browser.site_pages import PAGES, SOURCES, page_id
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Site, Visits
 
-#: Viewport widths: a desktop and a phone (390 px: an iPhone 12 to 15).
-DESKTOP, PHONE = 1280, 390
 #: The smallest figure text a reader may get, in CSS px, at each width.
 MIN_FIGURE_TEXT = {DESKTOP: 11.0, PHONE: 9.0}
 
@@ -57,7 +65,7 @@ def axe() -> str:
 
 @dataclass(frozen=True)
 class Reading:
-    """What one load of a page, at one width in one palette, shows the checks."""
+    """What a page shows the checks at one width in one palette."""
 
     url: str
     scheme: str  # the palette the page shows (body[data-md-color-scheme])
@@ -67,51 +75,20 @@ class Reading:
 
 
 class Readings:
-    """Each page loaded once per width and palette, every check read off that load
-    (in the order and state in which each check used to load the page on its own:
-    after the fonts are ready, with nothing opened or changed)."""
+    """Each page loaded once, every width and palette read off that load
+    (page_checks.read_for_readers)."""
 
-    def __init__(self, visits: Visits, site: Site, axe: str) -> None:
-        self.visits, self.site, self.axe = visits, site, axe
-        self._cache: dict[tuple[str, int, str], Reading] = {}
+    def __init__(self, visits: Visits, site: Site) -> None:
+        self.visits, self.site = visits, site
 
     def __call__(self, path: str, *, width: int, scheme: str) -> Reading:
-        key = (path, width, scheme)
-        if key not in self._cache:
-            self._cache[key] = self._read(path, width, scheme)
-        return self._cache[key]
-
-    def _read(self, path: str, width: int, scheme: str) -> Reading:
-        if (width, scheme) == (DESKTOP, "light"):  # the page's one visit reads these too
-            report = self.visits.report(self.site.url(path), readers=True)
-            return Reading(
-                report.url, report.scheme, report.layout, report.alternatives, report.violations
-            )
-        context, page = _open(self.visits, self.site, path, width=width, scheme=scheme)
-        try:
-            return Reading(
-                url=self.site.url(path),
-                scheme=page.evaluate("() => document.body.dataset.mdColorScheme"),
-                layout=page.evaluate(LAYOUT),
-                alternatives=page.evaluate(ALTERNATIVES),
-                violations=violations(page, self.axe) if width == DESKTOP else None,
-            )
-        finally:
-            context.close()
+        report = self.visits.report(self.site.url(path), readers=True)
+        return Reading(report.url, **report.readings[(width, scheme)])
 
 
 @pytest.fixture(scope="module")
-def readings(visits: Visits, site: Site, axe: str) -> Readings:
-    return Readings(visits, site, axe)
-
-
-def _describe(violations: list[dict[str, Any]], url: str) -> str:
-    lines = []
-    for v in violations:
-        targets = ", ".join(" ".join(n["target"]) for n in v["nodes"][:5])
-        more = f" (+{len(v['nodes']) - 5} more)" if len(v["nodes"]) > 5 else ""
-        lines.append(f"{v['id']} ({v['impact']}) on {url}: {targets}{more}\n    {v['help']}")
-    return "\n".join(lines)
+def readings(visits: Visits, site: Site) -> Readings:
+    return Readings(visits, site)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -119,7 +96,18 @@ def _describe(violations: list[dict[str, Any]], url: str) -> str:
 def test_no_serious_accessibility_violations(readings: Readings, path: str, scheme: str) -> None:
     reading = readings(path, width=DESKTOP, scheme=scheme)
     assert reading.scheme == ("slate" if scheme == "dark" else "default")
-    assert reading.violations == [], _describe(reading.violations or [], reading.url)
+    assert reading.violations == [], describe(reading.violations or [], reading.url)
+
+
+@pytest.mark.parametrize("path", ["", "no-such-page/"], ids=page_id)
+def test_a_dark_system_palette_gets_the_dark_palette(visits: Visits, site: Site, path: str) -> None:
+    """The per-page checks switch palettes with the toggle; a reader whose system is
+    set to dark gets the dark palette on loading a page."""
+    context, page = _open(visits, site, path, width=DESKTOP, scheme="dark")
+    try:
+        assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+    finally:
+        context.close()
 
 
 def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site, axe: str) -> None:
@@ -131,6 +119,27 @@ def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site,
         found = {v["id"] for v in violations(page, axe)}
     finally:
         context.close()
+    assert "color-contrast" in found
+
+
+def test_the_dark_palette_gets_every_colour_rule(visits: Visits, site: Site, axe: str) -> None:
+    """The dark-palette loads run only COLOUR_RULES: those are all the rules of the
+    checked WCAG tags that axe-core files under colour, and they catch low contrast in
+    the dark palette."""
+    context, page = _open(visits, site, "explanation/entropy/", width=DESKTOP, scheme="dark")
+    try:
+        page.add_script_tag(content=axe)
+        colour = page.evaluate(
+            """(tags) => axe.getRules(tags)
+                 .filter((rule) => rule.tags.includes("cat.color"))
+                 .map((rule) => rule.ruleId)""",
+            AXE_TAGS,
+        )
+        page.add_style_tag(content=".md-typeset p { color: #3a3a3a !important; }")
+        found = {v["id"] for v in violations(page, axe, COLOUR_RULES)}
+    finally:
+        context.close()
+    assert sorted(colour) == sorted(COLOUR_RULES)
     assert "color-contrast" in found
 
 

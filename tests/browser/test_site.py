@@ -14,6 +14,7 @@ shown on the page), both colour palettes (screenshots in
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +24,8 @@ from urllib.parse import unquote
 import pytest
 
 import crossentropy
-from tests._sybil_markdown import iter_fences
-from tests.browser.site_pages import PAGES, SOURCES, page_id
+from tests.browser.page_checks import copy
+from tests.browser.site_pages import FIRST_EXAMPLES, PAGES, SOURCES, page_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCS = REPO_ROOT / "docs"
-#: Material's copy button: ``button.md-clipboard`` up to 9.6, then a button in the
-#: code block's ``nav.md-code__nav``.
-COPY_BUTTON = "button.md-clipboard, button.md-code__button[data-md-type=copy]"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
 
@@ -89,10 +87,17 @@ def test_links_and_anchors_resolve(visits: Visits, site: Site, path: str) -> Non
             continue
         if not fragment:
             continue
-        if unquote(fragment) not in visits.report(target).ids:
+        if unquote(fragment) not in visits.ids(target):
             broken.append(f"{href!r}: no element with id {unquote(fragment)!r} on {target}")
     assert checked > 0
     assert broken == []
+    # The ids the browser saw on this page are those of its file, and the ids that
+    # Material's script gives code blocks and tooltips: the targets' ids, read from
+    # their files, are those a reader's browser finds.
+    file_ids = visits.file_ids(site.url(path))
+    assert file_ids <= report.ids
+    scripted = sorted(report.ids - file_ids)
+    assert all(re.fullmatch(r"__(?:code|tooltip2?)_\d+", id_) for id_ in scripted), scripted
 
 
 @pytest.mark.parametrize("path", PAGES, ids=page_id)
@@ -125,10 +130,11 @@ def _search(page: Page, query: str) -> list[str]:
     """Type ``query`` into Material's search box; the result pages' paths, best first."""
     search = page.locator("input.md-search__input")
     search.click()
-    search.fill("")
-    search.press_sequentially(query, delay=20)
+    search.fill(query)  # the whole query at once, as a paste would give it
+    search.press("End")  # Material reads the query on a key's release
     page.wait_for_selector(".md-search-result__item")
-    # Results are rendered as the worker answers; wait until the list is stable.
+    # Results are rendered as the worker answers: read them until two readings 100 ms
+    # apart agree.
     page.wait_for_function(
         """(query) => {
              const meta = document.querySelector(".md-search-result__meta");
@@ -137,11 +143,16 @@ def _search(page: Page, query: str) -> list[str]:
            }""",
         arg=query,
     )
-    page.wait_for_timeout(300)
-    hrefs = page.eval_on_selector_all(
-        ".md-search-result__item > a.md-search-result__link",
-        "(links) => links.map((a) => a.href)",
-    )
+    read = """() => Array.from(
+                document.querySelectorAll(".md-search-result__item > a.md-search-result__link"),
+                (a) => a.href)"""
+    hrefs: list[str] = page.evaluate(read)
+    while True:
+        page.wait_for_timeout(100)
+        again: list[str] = page.evaluate(read)
+        if again == hrefs:
+            break
+        hrefs = again
     return [href.split("#", 1)[0].split("?", 1)[0] for href in hrefs]
 
 
@@ -206,49 +217,12 @@ def test_search_finds_the_right_pages(visits: Visits, site: Site) -> None:
 
 # ------------------------------------------------------------ copy button ----
 
-#: Pages with a Python example, and the position of their first Python fence among
-#: the page's highlighted blocks (every fence but the custom fences of mkdocs.yml,
-#: which render as figures and tables, not code).
-_CUSTOM_FENCES = {"figure", "benchmark-table"}
-_FIRST_EXAMPLES: dict[str, tuple[int, int, str, bool]] = {}
-for _path, _source in SOURCES.items():
-    _text = _source.read_text(encoding="utf-8")
-    _fences = [fence for fence in iter_fences(_text) if fence.language not in _CUSTOM_FENCES]
-    for _index, _fence in enumerate(_fences):
-        if _fence.language == "python":
-            _next = _fences[_index + 1] if _index + 1 < len(_fences) else None
-            _followed_by_output = (
-                _next is not None
-                and _next.language == "text"
-                and not _text[_fence.end : _next.start].strip()
-            )
-            _FIRST_EXAMPLES[_path] = (
-                _index,
-                len(_fences),
-                _fence.source(_text),
-                _followed_by_output,
-            )
-            break
-
 
 def _lines(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.splitlines()]
     while lines and not lines[-1]:
         lines.pop()
     return lines
-
-
-def _copy(page: Page, block_index: int) -> str:
-    """Click the copy button of the ``block_index``-th code block; the clipboard text."""
-    page.evaluate("() => navigator.clipboard.writeText('<nothing copied>')")
-    block = page.locator("article div.highlight").nth(block_index)
-    block.hover()
-    block.locator(COPY_BUTTON).click()
-    page.wait_for_function(
-        "async () => (await navigator.clipboard.readText()) !== '<nothing copied>'"
-    )
-    text: str = page.evaluate("() => navigator.clipboard.readText()")
-    return text
 
 
 def _run(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -272,30 +246,20 @@ def clipboard_page(visits: Visits, site: Site) -> Iterator[Page]:
         context.close()
 
 
-@pytest.mark.parametrize("path", list(_FIRST_EXAMPLES), ids=page_id)
+@pytest.mark.parametrize("path", list(FIRST_EXAMPLES), ids=page_id)
 def test_copy_button_copies_the_first_example(
-    clipboard_page: Page, site: Site, tmp_path: Path, path: str
+    visits: Visits, site: Site, tmp_path: Path, path: str
 ) -> None:
-    index, count, source, followed_by_output = _FIRST_EXAMPLES[path]
-    page = clipboard_page
-    page.goto(site.url(path))
-    blocks = page.locator("article div.highlight")
-    assert blocks.count() == count, "rendered code blocks do not match the page's fences"
-    copied = _copy(page, index)
-    assert _lines(copied) == _lines(source)
+    """The page's one visit clicks its first example's copy button (page_checks.copy)."""
+    example = FIRST_EXAMPLES[path]
+    copy = visits.report(site.url(path), readers=True).copy
+    assert copy["blocks"] == example.blocks, "rendered code blocks do not match the fences"
+    assert _lines(copy["copied"]) == _lines(example.source)
     expected = ""
-    if followed_by_output:
-        expected = page.evaluate(
-            """(i) => {
-                 const next = document.querySelectorAll("article div.highlight")[i]
-                   .nextElementSibling;
-                 return next.matches("div.highlight") ? next.querySelector("code").innerText
-                                                      : null;
-               }""",
-            index,
-        )
+    if example.followed_by_output:
+        expected = copy["next"]
         assert expected is not None, "the output block is not right after the example"
-    result = _run(copied, tmp_path)
+    result = _run(copy["copied"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert _lines(result.stdout) == _lines(expected)
 
@@ -317,20 +281,21 @@ def test_copy_button_leaves_out_doctest_prompts_and_output(
     doctests = [i for i, (text, _) in enumerate(blocks) if text.startswith(">>> ")]
     assert doctests, "no >>> examples on the API reference page"
     problems: list[str] = []
-    # The examples of one docstring share a namespace, as under doctest.
+    # The examples of one docstring share a namespace, as under doctest: each
+    # docstring's copies run one after another in one interpreter.
     namespaces: dict[str, list[str]] = {}
     for i in doctests:
         shown, owner = blocks[i]
-        copied = _copy(page, i)
+        copied = copy(page, i)
         code = [line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))]
         if _lines(copied) != _lines("\n".join(code)):
             problems.append(f"block {i}: copied {copied!r}, expected the code of {shown!r}")
             continue
-        earlier = namespaces.setdefault(owner, [])
-        earlier.append(copied)
-        result = _run("\n".join(earlier), tmp_path)
+        namespaces.setdefault(owner, []).append(copied)
+    for owner, copies in namespaces.items():
+        result = _run("\n".join(copies), tmp_path)
         if result.returncode != 0:
-            problems.append(f"block {i} ({owner}) fails:\n{copied}\n{result.stderr}")
+            problems.append(f"the examples of {owner} fail:\n{result.stderr}")
     print(f"\n{len(doctests)} >>> examples copied and run from the API reference")
     assert problems == []
 
