@@ -22,6 +22,10 @@ PIP    := $(BIN)/python -m pip install --quiet -c requirements/constraints.txt
 DEPS   := pyproject.toml requirements/constraints.txt tools/crossentropy_site/pyproject.toml
 # mkdocs-material 9.x prints a banner about MkDocs 2.0 on every build.
 export NO_MKDOCS_2_WARNING := 1
+# Python may keep its compiled modules (and pytest its rewritten test modules) in
+# __pycache__, even where the environment says not to: without them every run of the
+# tests compiles them again, in each worker and subprocess.
+unexport PYTHONDONTWRITEBYTECODE
 # The site is built with ProperDocs, the maintained fork of MkDocs 1.x (same config);
 # tests/test_site_build.py checks that MkDocs builds the same files.
 DOCS   := $(BIN)/properdocs
