@@ -9,8 +9,8 @@
 #   make bench-site   what each page costs a reader, bytes and time on slow 4G (benchmarks/site.py)
 #   make lint         ruff on the package, the tests, the tools and the docs' code; workflow checks
 #   make check PAGE=docs/how-to/bits.md
-#                     while writing one page: its blocks, snippets, bound numbers, formulas,
-#                     notebook and lint, in seconds
+#                     while writing one page: its lint, blocks, snippets, bound numbers,
+#                     formulas and notebook, in seconds (no site build)
 # For the workflows:
 #   make docs-deploy VERSION=dev [ALIASES=latest] [PUSH=1] PAGES=dir   mike deploy, Pages tree
 #   make dist         sdist and wheel in dist/, checked with twine
@@ -89,6 +89,7 @@ PAGE_TESTS := tests/test_docs_numbers.py tests/test_docs_formulas.py tests/test_
 check: $(VENV)/.test-installed
 	@test -f "$(PAGE)" || { echo "usage: make check PAGE=docs/how-to/bits.md"; exit 2; }
 	$(BIN)/python -m crossentropy_site.lint $(PAGE)
+	$(BIN)/python -m crossentropy_site.notebooks docs --check
 	$(BIN)/python -m pytest -q --page $(PAGE) $(PAGE) $(PAGE_TESTS)
 
 docs-update: $(VENV)/.test-installed

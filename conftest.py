@@ -59,7 +59,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _concerns(item: pytest.Item, page: Path, relative: str) -> bool:
     """Whether a test is about the page: its blocks, or a test parametrised by it (by
-    its path under docs/, alone, in a tuple, or as the ``page`` of a parameter)."""
+    its path under docs/, alone, in a tuple, or as the ``page`` of a parameter, or by
+    its file's path)."""
     if item.path.resolve() == page:
         return True
     callspec = getattr(item, "callspec", None)
@@ -67,7 +68,12 @@ def _concerns(item: pytest.Item, page: Path, relative: str) -> bool:
         return False
     for value in callspec.params.values():
         values = value if isinstance(value, tuple) else (value,)
-        if any(v == relative or getattr(v, "page", None) == relative for v in values):
+        if any(
+            v == relative
+            or getattr(v, "page", None) == relative
+            or (isinstance(v, Path) and v.resolve() == page)
+            for v in values
+        ):
             return True
     return False
 

@@ -1,7 +1,7 @@
-"""Every page with Python code links its notebook, and every notebook, taken from the
-built site where the link points, runs top to bottom in a fresh interpreter, in an
-empty folder outside the repository (as a reader's download does), and prints exactly
-what it stores (which is what the page shows)."""
+"""Every page with Python code links its notebook (the file of docs/notebooks/ that
+the build copies beside the pages), and every notebook runs top to bottom in a fresh
+interpreter, in an empty folder outside the repository (as a reader's download does),
+and prints exactly what it stores (which is what the page shows)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
@@ -52,17 +51,6 @@ sys.__stdout__.write(json.dumps(outputs))
 """
 
 
-def _notebook(site: Path, relative: str) -> tuple[str, dict[str, Any]]:
-    folder = site / page_url(relative)
-    links = _LINK.findall((folder / "index.html").read_text(encoding="utf-8"))
-    assert len(links) == 1, f"{relative}: {len(links)} notebook links"
-    name, href = links[0]
-    target = (folder / href).resolve()
-    # A file of the site beside the page, not inside it: fetched only when asked for.
-    assert target == (site / notebook_path(relative)).resolve(), href
-    return name, json.loads(target.read_text(encoding="utf-8"))
-
-
 def test_every_page_has_one_link_line_under_its_title(site_builds: dict[str, Path]) -> None:
     # Not one per docstring section on the API page (mkdocstrings converts each
     # section with the page current), nor none.
@@ -71,6 +59,22 @@ def test_every_page_has_one_link_line_under_its_title(site_builds: dict[str, Pat
         relative = md.relative_to(DOCS).as_posix()
         html = (site / page_url(relative) / "index.html").read_text(encoding="utf-8")
         assert html.count('<p class="ce-notebook">') == 1, relative
+
+
+def test_each_notebook_link_downloads_the_pages_notebook(site_builds: dict[str, Path]) -> None:
+    """The link of a page with code downloads, under the page's name for it, the file
+    of docs/notebooks/ that the test below runs, as the build copied it."""
+    site = site_builds["properdocs"]
+    for relative in PAGES:
+        folder = site / page_url(relative)
+        links = _LINK.findall((folder / "index.html").read_text(encoding="utf-8"))
+        assert len(links) == 1, f"{relative}: {len(links)} notebook links"
+        name, href = links[0]
+        assert name == download_name(relative), relative
+        target = (folder / href).resolve()
+        # A file of the site beside the page, not inside it: fetched only when asked for.
+        assert target == (site / notebook_path(relative)).resolve(), href
+        assert target.read_bytes() == (DOCS / notebook_path(relative)).read_bytes(), relative
 
 
 def test_pages_without_code_have_no_notebook(site_builds: dict[str, Path]) -> None:
@@ -83,11 +87,9 @@ def test_pages_without_code_have_no_notebook(site_builds: dict[str, Path]) -> No
 
 
 @pytest.mark.parametrize("relative", list(PAGES))
-def test_notebook_reproduces_its_outputs(
-    site_builds: dict[str, Path], tmp_path: Path, relative: str
-) -> None:
-    name, document = _notebook(site_builds["properdocs"], relative)
-    assert name == download_name(relative)
+def test_notebook_reproduces_its_outputs(tmp_path: Path, relative: str) -> None:
+    name = download_name(relative)
+    document = json.loads((DOCS / notebook_path(relative)).read_text(encoding="utf-8"))
     nbformat.validate(nbformat.from_dict(document))  # type: ignore[no-untyped-call]
     cells = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
     data = [DATA_TAG in cell["metadata"].get("tags", []) for cell in cells]
