@@ -129,6 +129,15 @@ class Site:
     def is_local(self, url: str) -> bool:
         return url == self.origin or url.startswith(self.origin + "/")
 
+    def file(self, url: str) -> Path:
+        """The file the test server sends for a local URL (a folder's index.html, the
+        top-level 404.html for a missing path)."""
+        path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+        local = self.pages / path.removeprefix(self.prefix)
+        if local.is_dir():
+            local = local / "index.html"
+        return local if local.is_file() else self.pages / "404.html"
+
 
 def _tracked_files() -> list[str]:
     listed = subprocess.run(
@@ -360,32 +369,23 @@ class Visits:
 
     def report(self, url: str, *, readers: bool = False) -> PageReport:
         """What a visit of ``url`` saw; with ``readers``, also what the readers' checks
-        read (layout, text alternatives, axe-core), which only the page's own tests
-        need: a page visited as a link's target is not put through axe."""
+        read (page_checks.read_for_readers) and the first example's copy, which only
+        the page's own browser tests need."""
         url = url.split("#", 1)[0]
         known = self._reports.get(url)
         if known is None or (readers and not known.read_for_readers):
             self._reports[url] = self._visit(url, readers=readers)
         return self._reports[url]
 
-    def ids(self, url: str) -> set[str]:
-        """The ids of the elements of a page of the site: those its visit saw if it had
-        one, else :meth:`file_ids`. A link's target need not be loaded for its anchors."""
-        url = url.split("#", 1)[0]
-        return self._reports[url].ids if url in self._reports else self.file_ids(url)
-
     def file_ids(self, url: str) -> set[str]:
         """The ids in the HTML file the server sends for a page of the site: headings'
-        and equations' ids are written there by the build, not by a script (the link
-        test compares them with what the browser saw on each page)."""
+        and equations' ids are written there by the build, not by a script, so a link's
+        target need not be loaded for its anchors (the link test compares them with
+        what the browser saw on each page)."""
         url = url.split("#", 1)[0]
         if url not in self._file_ids:
-            path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
-            local = self.site.pages / path.removeprefix(self.site.prefix)
-            if local.is_dir():
-                local = local / "index.html"
             parser = _Ids()
-            parser.feed(local.read_text(encoding="utf-8"))
+            parser.feed(self.site.file(url).read_text(encoding="utf-8"))
             self._file_ids[url] = parser.ids
         return self._file_ids[url]
 

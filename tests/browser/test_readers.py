@@ -23,7 +23,6 @@ from tests.browser.page_checks import (
     COLOUR_RULES,
     DESKTOP,
     PHONE,
-    axe_source,
     describe,
     violations,
 )
@@ -56,11 +55,6 @@ def test_page_fits_the_screen_and_figures_are_legible(
         (round(size, 1), text) for size, text in layout["sizes"] if size < MIN_FIGURE_TEXT[width]
     ]
     assert small == [], f"figure text below {MIN_FIGURE_TEXT[width]} px at {width} px"
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    return axe_source()
 
 
 @dataclass(frozen=True)
@@ -110,13 +104,13 @@ def test_a_dark_system_palette_gets_the_dark_palette(visits: Visits, site: Site,
         context.close()
 
 
-def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site, axe: str) -> None:
+def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site) -> None:
     """The check above fails when contrast is too low: the same run on a page whose
     text is made light grey on white finds color-contrast violations."""
     context, page = _open(visits, site, "explanation/entropy/", width=DESKTOP, scheme="light")
     try:
         page.add_style_tag(content=".md-typeset p { color: #b8b8b8 !important; }")
-        found = violations(page, axe)
+        found = violations(page, visits.axe)
     finally:
         context.close()
     assert "color-contrast" in {v["id"] for v in found}
@@ -124,13 +118,13 @@ def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site,
     assert all(node["target"] for v in found for node in v["nodes"])
 
 
-def test_the_dark_palette_gets_every_colour_rule(visits: Visits, site: Site, axe: str) -> None:
+def test_the_dark_palette_gets_every_colour_rule(visits: Visits, site: Site) -> None:
     """The dark-palette loads run only COLOUR_RULES: those are all the rules of the
     checked WCAG tags that axe-core files under colour, and they catch low contrast in
     the dark palette."""
     context, page = _open(visits, site, "explanation/entropy/", width=DESKTOP, scheme="dark")
     try:
-        page.add_script_tag(content=axe)
+        page.add_script_tag(content=visits.axe)
         colour = page.evaluate(
             """(tags) => axe.getRules(tags)
                  .filter((rule) => rule.tags.includes("cat.color"))
@@ -138,7 +132,7 @@ def test_the_dark_palette_gets_every_colour_rule(visits: Visits, site: Site, axe
             AXE_TAGS,
         )
         page.add_style_tag(content=".md-typeset p { color: #3a3a3a !important; }")
-        found = {v["id"] for v in violations(page, axe, COLOUR_RULES)}
+        found = {v["id"] for v in violations(page, visits.axe, COLOUR_RULES)}
     finally:
         context.close()
     assert sorted(colour) == sorted(COLOUR_RULES)

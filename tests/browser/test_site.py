@@ -87,7 +87,7 @@ def test_links_and_anchors_resolve(visits: Visits, site: Site, path: str) -> Non
             continue
         if not fragment:
             continue
-        if unquote(fragment) not in visits.ids(target):
+        if unquote(fragment) not in visits.file_ids(target):
             broken.append(f"{href!r}: no element with id {unquote(fragment)!r} on {target}")
     assert checked > 0
     assert broken == []
@@ -252,14 +252,14 @@ def test_copy_button_copies_the_first_example(
 ) -> None:
     """The page's one visit clicks its first example's copy button (page_checks.copy)."""
     example = FIRST_EXAMPLES[path]
-    copy = visits.report(site.url(path), readers=True).copy
-    assert copy["blocks"] == example.blocks, "rendered code blocks do not match the fences"
-    assert _lines(copy["copied"]) == _lines(example.source)
+    clicked = visits.report(site.url(path), readers=True).copy
+    assert clicked["blocks"] == example.blocks, "rendered code blocks do not match the fences"
+    assert _lines(clicked["copied"]) == _lines(example.source)
     expected = ""
     if example.followed_by_output:
-        expected = copy["next"]
+        expected = clicked["next"]
         assert expected is not None, "the output block is not right after the example"
-    result = _run(copy["copied"], tmp_path)
+    result = _run(clicked["copied"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert _lines(result.stdout) == _lines(expected)
 

@@ -42,7 +42,7 @@ from crossentropy_site.font import font_characters
 from crossentropy_site.notebooks import download_name
 
 from tests.browser.conftest import DEV, MATH_FONT, RELEASE, REPO_ROOT
-from tests.browser.page_checks import COLOUR_RULES, PHONE, axe_source, describe, violations
+from tests.browser.page_checks import COLOUR_RULES, PHONE, describe, violations
 from tests.browser.site_pages import PAGES, SOURCES, page_id
 
 if TYPE_CHECKING:
@@ -56,16 +56,6 @@ FIRST_VISIT_BUDGET = 200 * 1024
 COMPRESSED = (".html", ".css", ".js", ".json", ".xml", ".txt", ".svg", ".ipynb", ".ttf", ".map")
 FONT_FILE = "STIXTwoMath-subset.woff2"
 SEARCH_INDEX = "search/search_index.json"
-
-
-def _local_file(site: Site, url: str) -> Path:
-    """The file the test server sends for a local URL (a folder's index.html, the
-    top-level 404.html for a missing path)."""
-    path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
-    local = site.pages / path.removeprefix(site.prefix)
-    if local.is_dir():
-        local = local / "index.html"
-    return local if local.is_file() else site.pages / "404.html"
 
 
 def _served_size(path: Path) -> int:
@@ -85,7 +75,7 @@ def test_first_visit_fits_the_budget(visits: Visits, site: Site, path: str) -> N
     # What is counted: the page, the theme's stylesheets and scripts, the font...
     suffixes = {Path(urllib.parse.urlsplit(url).path).suffix for url in fetched}
     assert {".css", ".js"} <= suffixes, fetched
-    sizes = {url: _served_size(_local_file(site, url)) for url in fetched}
+    sizes = {url: _served_size(site.file(url)) for url in fetched}
     total = sum(sizes[url] for url in fetched)
     largest = sorted(sizes.items(), key=lambda item: -item[1])[:5]
     assert total <= FIRST_VISIT_BUDGET, f"{total / 1024:.1f} KiB: {largest}"
@@ -506,7 +496,7 @@ def test_no_serious_accessibility_violations_after_a_switch(
         reader.open(at_home(site, ""))
         reader.follow(at_home(site, "explanation/gradient/"))
         # As on every page's own check, the dark palette gets the rules about colour.
-        found = violations(reader.page, axe_source(), COLOUR_RULES if scheme == "dark" else None)
+        found = violations(reader.page, visits.axe, COLOUR_RULES if scheme == "dark" else None)
     finally:
         context.close()
     assert found == [], describe(found, at_home(site, "explanation/gradient/"))
