@@ -64,12 +64,11 @@ def violations(page: Page, axe: str, rules: list[str] | None = None) -> list[dic
     """axe-core's serious and critical violations on ``page``: of every rule of
     :data:`AXE_TAGS`, or only of ``rules``. axe runs without working out a CSS selector
     for every element it checks (a seventh of its time); only when it finds something
-    does it run again with them, to name the elements."""
+    does it run the rules that found it again with them, to name the elements."""
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.add_script_tag(content=axe)
-    only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}
 
-    def run(selectors: bool) -> list[dict[str, Any]]:
+    def run(only: dict[str, Any], selectors: bool) -> list[dict[str, Any]]:
         result = page.evaluate(
             """async ([only, selectors]) => await axe.run(document, {
                  runOnly: only, resultTypes: ["violations"], selectors})""",
@@ -77,7 +76,12 @@ def violations(page: Page, axe: str, rules: list[str] | None = None) -> list[dic
         )
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
-    return run(True) if run(False) else []
+    found = run(
+        {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}, False
+    )
+    if not found:
+        return []
+    return run({"type": "rule", "values": sorted({v["id"] for v in found})}, True)
 
 
 def describe(violations: list[dict[str, Any]], url: str) -> str:

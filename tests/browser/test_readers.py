@@ -107,7 +107,7 @@ def test_a_dark_system_palette_gets_the_dark_palette(visits: Visits, site: Site,
 def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site) -> None:
     """The check above fails when contrast is too low: the same run on a page whose
     text is made light grey on white finds color-contrast violations."""
-    context, page = _open(visits, site, "explanation/entropy/", width=DESKTOP, scheme="light")
+    context, page = _open(visits, site, "how-to/bits/", width=DESKTOP, scheme="light")
     try:
         page.add_style_tag(content=".md-typeset p { color: #b8b8b8 !important; }")
         found = violations(page, visits.axe)
@@ -122,7 +122,7 @@ def test_the_dark_palette_gets_every_colour_rule(visits: Visits, site: Site) -> 
     """The dark-palette loads run only COLOUR_RULES: those are all the rules of the
     checked WCAG tags that axe-core files under colour, and they catch low contrast in
     the dark palette."""
-    context, page = _open(visits, site, "explanation/entropy/", width=DESKTOP, scheme="dark")
+    context, page = _open(visits, site, "how-to/bits/", width=DESKTOP, scheme="dark")
     try:
         page.add_script_tag(content=visits.axe)
         colour = page.evaluate(

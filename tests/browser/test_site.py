@@ -225,15 +225,31 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _run(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(code: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+# Reads {owner: [copied example, ...]} as JSON on stdin and runs each owner's copies in
+# order in a fresh namespace; prints {owner: traceback} of those that fail, as JSON.
+_EACH_IN_ITS_OWN_NAMESPACE = """
+import contextlib, io, json, sys, traceback
+failed = {}
+for owner, copies in json.load(sys.stdin).items():
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile("\\n".join(copies), owner, "exec"), {"__name__": "__main__"})
+    except BaseException:
+        failed[owner] = traceback.format_exc()
+sys.stdout.write(json.dumps(failed))
+"""
 
 
 @pytest.fixture
@@ -292,10 +308,12 @@ def test_copy_button_leaves_out_doctest_prompts_and_output(
             problems.append(f"block {i}: copied {copied!r}, expected the code of {shown!r}")
             continue
         namespaces.setdefault(owner, []).append(copied)
-    for owner, copies in namespaces.items():
-        result = _run("\n".join(copies), tmp_path)
-        if result.returncode != 0:
-            problems.append(f"the examples of {owner} fail:\n{result.stderr}")
+    # One interpreter runs them all, each docstring's in a namespace of its own (as
+    # doctest does): a copy that leans on another docstring's import or name fails.
+    result = _run(_EACH_IN_ITS_OWN_NAMESPACE, tmp_path, stdin=json.dumps(namespaces))
+    assert result.returncode == 0, result.stderr
+    for owner, error in json.loads(result.stdout).items():
+        problems.append(f"the examples of {owner} fail:\n{error}")
     print(f"\n{len(doctests)} >>> examples copied and run from the API reference")
     assert problems == []
 
