@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from crossentropy_site.figures import CACHE_ENV
 from filelock import FileLock
 
 
@@ -30,3 +31,12 @@ def made_once(
             make(path)
             done.touch()
     return path
+
+
+def shared_figures(made: Path) -> dict[str, str]:
+    """The environment under which the site builds of one test run (a directory of
+    :func:`made_once` is ``made``) share the numbers of the pages' session figures:
+    the first build to draw one computes them (crossentropy_site.figures.CACHE_ENV)."""
+    folder = made.parent / "session-figures"
+    folder.mkdir(exist_ok=True)
+    return {CACHE_ENV: str(folder)}

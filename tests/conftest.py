@@ -12,7 +12,7 @@ from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _shared import made_once
+from _shared import made_once, shared_figures
 
 # No deadline: timings on a shared 2-core CI machine vary; the example count keeps
 # the suite to seconds.
@@ -68,7 +68,7 @@ def build_sites(root: Path) -> None:
         tree = root / "zensical-tree"
         shutil.copytree(REPO_ROOT, tree, ignore=_NOT_COPIED)
         commands["zensical"] = ([str(zensical), "build", "--strict", "--clean"], tree)
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **shared_figures(root)}
     running = {
         builder: subprocess.Popen(
             command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _shared import made_once
+from _shared import made_once, shared_figures
 
 from tests.browser import page_checks
 from tests.browser.site_pages import FIRST_EXAMPLES
@@ -149,17 +149,18 @@ def _tracked_files() -> list[str]:
     return [name for name in listed.decode().split("\0") if name]
 
 
-def deploy_two_versions(work: Path, out: Path) -> None:
+def deploy_two_versions(work: Path, out: Path, env: dict[str, str] | None = None) -> None:
     """Copy the working tree into a throw-away repository ``work`` and deploy it twice
     with ``tools/gh_pages.py`` (mike): ``0.1`` as ``latest``, then ``dev``. Nothing is
-    pushed; the Pages tree is written to ``out``."""
+    pushed; the Pages tree is written to ``out``. ``env`` is added to the environment
+    of the deploys."""
     for name in _tracked_files():
         source = REPO_ROOT / name
         if source.is_file():
             target = work / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    env = {**os.environ, **GIT_IDENTITY, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, **GIT_IDENTITY, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "docs under test"]):
         subprocess.run(["git", *command], cwd=work, env=env, check=True)
     script = str(REPO_ROOT / "tools" / "gh_pages.py")
@@ -219,7 +220,7 @@ class _PagesHandler(SimpleHTTPRequestHandler):
 def _deploy(root: Path) -> None:
     (root / "repository").mkdir()
     (root / "pages").mkdir()
-    deploy_two_versions(root / "repository", root / "pages")
+    deploy_two_versions(root / "repository", root / "pages", shared_figures(root))
 
 
 @pytest.fixture(scope="session")

@@ -124,3 +124,66 @@ def test_a_session_figure_with_a_declared_number_in_its_caption_builds() -> None
     )
     assert html.count('<path class="ce-series') == 2
     assert "<figcaption>Peaks at 2.5.</figcaption>" in html
+
+
+def _session_figure(text: str) -> str:
+    page = Page(text, "docs/x.md")
+    (fence,) = [f for f in page.fences if f.language == "figure"]
+    return figures.render_figure(
+        fence.source(page.text), FigureContext(page=page), fence=fence.start
+    )
+
+
+def test_the_builds_of_a_test_run_share_a_session_figures_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With CACHE_ENV set (the tests' builds), the first build to draw a session figure
+    stores its numbers and the others draw the same figure from them, without running
+    the page; a change to the code above the figure is a new figure."""
+    monkeypatch.setenv(figures.CACHE_ENV, str(tmp_path))
+    drawn = _session_figure(SESSION_PAGE)
+    assert len(list(tmp_path.glob("*.json"))) == 1
+
+    def not_again(page: Page, before: int) -> None:
+        raise AssertionError("the page ran again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(figures, "_session_namespace", not_again)
+        assert _session_figure(SESSION_PAGE) == drawn
+        with pytest.raises(AssertionError, match="ran again"):
+            _session_figure(SESSION_PAGE.replace("1.0 / (1 + epochs)", "1.0 / (2 + epochs)"))
+    changed = _session_figure(SESSION_PAGE.replace("1.0 / (1 + epochs)", "1.0 / (2 + epochs)"))
+    assert changed != drawn
+    assert "<td>4</td><td>0.1667</td><td>0.3333</td>" in changed
+    assert len(list(tmp_path.glob("*.json"))) == 2
+    assert not list(tmp_path.glob("*.json.*")), "a partial file was left"
+
+
+def test_a_session_figures_key_holds_the_data_files_the_page_reads(tmp_path: Path) -> None:
+    site = Project(config_dir=tmp_path, docs_dir=tmp_path, site_url=None, page=None)
+    page = Page("<!-- notebook-data: numbers.json -->\n" + SESSION_PAGE, "docs/x.md")
+    (fence,) = [f for f in page.fences if f.language == "figure"]
+    options = {**figures.parse_options(fence.source(page.text)), "fence": fence.start}
+    assert figures._session_key(page, options, site) is None  # no file: nothing cached
+    (tmp_path / "numbers.json").write_text("[1, 2]")
+    first = figures._session_key(page, options, site)
+    (tmp_path / "numbers.json").write_text("[1, 3]")
+    assert figures._session_key(page, options, site) not in (None, first)
+
+
+def test_without_the_shared_folder_a_build_computes_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(figures.CACHE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    run = figures._session_namespace
+
+    def counted(page: Page, before: int) -> dict[str, object]:
+        calls.append(before)
+        return run(page, before)
+
+    monkeypatch.setattr(figures, "_session_namespace", counted)
+    assert _session_figure(SESSION_PAGE) == _session_figure(SESSION_PAGE)
+    assert len(calls) == 2
+    assert list(tmp_path.iterdir()) == []

@@ -60,6 +60,7 @@ import html
 import io
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -238,14 +239,44 @@ def _session_namespace(page: Page, before: int) -> dict[str, Any]:
     return namespace
 
 
-def figure_session(options: Options, context: FigureContext) -> Chart:
-    """Lines of values the page's own code computes (``x:`` and ``series:`` lines)."""
-    page = context.page
-    if page is None or "fence" not in options:
-        raise ValueError("a session figure needs its page (crossentropy_site.figures extension)")
-    if "x" not in options or not options.get("series"):
-        raise ValueError("a session figure needs 'x: expression' and 'series: label = expression'")
-    namespace = _session_namespace(page, options["fence"])
+#: A folder the builds of one test run share (tests/conftest.py sets it for the five
+#: builds it makes): a ``session`` figure's numbers are computed by the first build
+#: that draws it and read back by the others. Unset, as for every other build, each
+#: build computes them.
+CACHE_ENV = "CROSSENTROPY_SITE_FIGURE_CACHE"
+
+
+def _session_key(page: Page, options: Options, site: Project | None) -> str | None:
+    """What a session figure's numbers depend on, hashed: the page's text above the
+    fence, the fence's expressions, the data files the page reads, NumPy's version and
+    the source of the documented package and of this one (None if a data file cannot
+    be read: then nothing is cached)."""
+    digest = hashlib.sha256()
+    for text in (page.text[: options["fence"]], options["x"], *options["series"]):
+        digest.update(text.encode() + b"\0")
+    for name in page.notebook_data:
+        if site is None or not (site.config_dir / name).is_file():
+            return None
+        digest.update(name.encode() + b"\0" + (site.config_dir / name).read_bytes())
+    digest.update(np.__version__.encode())
+    for package in (Path(_ce().__file__).parent, Path(__file__).parent):
+        for source in sorted(package.rglob("*.py")):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def _session_series(options: Options, context: FigureContext) -> tuple[FloatArray, list[Series]]:
+    """``x`` and the ``series`` the page's code computes, from the run's shared folder
+    (:data:`CACHE_ENV`) when an earlier build of the run has computed them."""
+    assert context.page is not None
+    folder = os.environ.get(CACHE_ENV)
+    key = _session_key(context.page, options, context.site) if folder else None
+    cached = Path(folder, f"{key}.json") if folder and key else None
+    if cached is not None and cached.is_file():
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        x = _array(stored["x"])
+        return x, [Series(label, _array(y), x) for label, y in stored["series"]]
+    namespace = _session_namespace(context.page, options["fence"])
     x = _array(eval(options["x"], namespace))  # the page's own code, as its examples
     series = []
     for line in options["series"]:
@@ -253,6 +284,24 @@ def figure_session(options: Options, context: FigureContext) -> Chart:
         if not sep:
             raise ValueError(f"series: expected 'label = expression', got {line!r}")
         series.append(Series(label.strip(), _array(eval(expression, namespace)), x))
+    if cached is not None:
+        # Written whole under another name, then renamed: a build running beside this
+        # one reads the old state or the new, never half a file.
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+        stored = {"x": x.tolist(), "series": [[s.label, s.y.tolist()] for s in series]}
+        partial.write_text(json.dumps(stored), encoding="utf-8")
+        os.replace(partial, cached)
+    return x, series
+
+
+def figure_session(options: Options, context: FigureContext) -> Chart:
+    """Lines of values the page's own code computes (``x:`` and ``series:`` lines)."""
+    page = context.page
+    if page is None or "fence" not in options:
+        raise ValueError("a session figure needs its page (crossentropy_site.figures extension)")
+    if "x" not in options or not options.get("series"):
+        raise ValueError("a session figure needs 'x: expression' and 'series: label = expression'")
+    x, series = _session_series(options, context)
     return Chart(
         title=options.get("title", ""),
         x_label=options.get("x_label", ""),
