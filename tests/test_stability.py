@@ -259,18 +259,29 @@ def _peak_extra_bytes(call: Any) -> int:
         tracemalloc.stop()
 
 
+@pytest.fixture(scope="module")
+def large_batch() -> tuple[Any, Any]:
+    """(2048, 32000) float32 logits (250 MiB) and their labels, drawn once for the
+    module (a second apiece) and read-only, so no test can change them for the next."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((2048, 32000), dtype=np.float32)
+    labels = rng.integers(0, z.shape[1], size=z.shape[0])
+    z.flags.writeable = labels.flags.writeable = False
+    return z, labels
+
+
 @pytest.mark.parametrize("target_form", ["index", "one-hot", "soft"])
 @pytest.mark.parametrize("reduction", ["mean", "none"])
-def test_extra_memory_is_bounded(target_form: str, reduction: str) -> None:
+def test_extra_memory_is_bounded(
+    large_batch: tuple[Any, Any], target_form: str, reduction: str
+) -> None:
     """Peak extra memory stays within 16 MiB + O(N), however large N x V is.
 
     (2048, 32000) float32 logits are 250 MiB; an N x V temporary would show up here.
     NumPy reports its allocations to tracemalloc, so the peak is the true extra memory.
     """
-    n, v = 2048, 32000
-    rng = np.random.default_rng(0)
-    z = rng.standard_normal((n, v), dtype=np.float32)
-    labels = rng.integers(0, v, size=n)
+    z, labels = large_batch
+    n, v = z.shape
     target: Any = labels
     if target_form == "one-hot":
         target = np.zeros((n, v), dtype=np.float32)
