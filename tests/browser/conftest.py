@@ -43,7 +43,16 @@ from tests.browser import page_checks
 from tests.browser.site_pages import FIRST_EXAMPLES
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Request, Response
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        CDPSession,
+        ConsoleMessage,
+        Error,
+        Page,
+        Request,
+        Response,
+    )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -351,7 +360,11 @@ class _Ids(HTMLParser):
 
 
 class Visits:
-    """Load pages once each (fresh context per page) and keep the reports."""
+    """Load pages once each and keep the reports. Every page is loaded in the same tab,
+    emptied first of all that a first-time visitor's browser would not hold
+    (:meth:`_first_visit`): a new browser context per page gave the same requests and
+    readings, for about a second more of CPU a page (a new renderer process and its
+    set-up); test_site.py checks that a visit fetches what a fresh context does."""
 
     def __init__(self, browser: Browser, site: Site) -> None:
         self.browser = browser
@@ -360,6 +373,8 @@ class Visits:
         self._reports: dict[str, PageReport] = {}
         self._status: dict[str, int] = {}
         self._file_ids: dict[str, set[str]] = {}
+        self._tab: Page | None = None
+        self._devtools: CDPSession | None = None
 
     def new_context(self, *, width: int = 1280, **kwargs: Any) -> BrowserContext:
         context = self.browser.new_context(
@@ -401,13 +416,41 @@ class Visits:
                 self._status[url] = error.code
         return self._status[url]
 
-    def _visit(self, url: str, *, readers: bool) -> PageReport:
-        report = PageReport(url=url, read_for_readers=readers)
-        context = self.new_context()
-        if readers:
+    @property
+    def tab(self) -> Page:
+        """The tab every visit loads its page in (as the last visit left it)."""
+        if self._tab is None:
+            context = self.new_context()
+            # For the readers' copy-button check (page_checks.copy_example).
             context.grant_permissions(
                 ["clipboard-read", "clipboard-write"], origin=self.site.origin
             )
+            self._tab = context.new_page()
+            self._devtools = context.new_cdp_session(self._tab)
+        return self._tab
+
+    def _first_visit(self) -> Page:
+        """The tab, with nothing left of the pages it showed: on a blank page, with
+        the site's local and session storage, cookies and every other store of the
+        origin emptied, the HTTP cache cleared and the desktop viewport. (The previous
+        page is left first, so that its requests end before the next visit listens.)"""
+        tab, devtools = self.tab, self._devtools
+        assert devtools is not None
+        if tab.url.startswith(self.site.origin):
+            tab.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        tab.goto("about:blank")
+        devtools.send("Network.clearBrowserCache")
+        devtools.send("Network.clearBrowserCookies")
+        devtools.send(
+            "Storage.clearDataForOrigin", {"origin": self.site.origin, "storageTypes": "all"}
+        )
+        tab.set_viewport_size({"width": page_checks.DESKTOP, "height": page_checks.HEIGHT})
+        return tab
+
+    def _visit(self, url: str, *, readers: bool) -> PageReport:
+        report = PageReport(url=url, read_for_readers=readers)
+        page = self._first_visit()
+        context = page.context
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
@@ -423,13 +466,20 @@ class Visits:
             if response.status >= 400:
                 report.bad_responses.append(f"{response.status} {response.url}")
 
-        context.on("request", on_request)
-        context.on("requestfailed", on_failed)
-        context.on("response", on_response)
+        def on_page_error(error: Error) -> None:
+            report.console_errors.append(f"uncaught {error}")
+
+        # The tab's context is the tab's alone: its requests include its workers'.
+        listeners: list[tuple[Any, str, Any]] = [
+            (context, "request", on_request),
+            (context, "requestfailed", on_failed),
+            (context, "response", on_response),
+            (page, "console", on_console),
+            (page, "pageerror", on_page_error),
+        ]
+        for source, event, listener in listeners:
+            source.on(event, listener)
         try:
-            page = context.new_page()
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: report.console_errors.append(f"uncaught {error}"))
             response = page.goto(url, wait_until="load")
             report.status = response.status if response else None
             # Everything a page fetches on its own is in by its load event and its fonts
@@ -442,7 +492,8 @@ class Visits:
                     report.copy = page_checks.copy_example(page, example.index)
             data = page.evaluate(_INSPECT, MATH_FONT)
         finally:
-            context.close()
+            for source, event, listener in listeners:
+                source.remove_listener(event, listener)
         report.math = data["math"]
         report.large_operators = data["large"]
         report.math_font = data["font"]

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import pytest
 
 import crossentropy
-from tests.browser.page_checks import copy
+from tests.browser.page_checks import copy, switch_palette
 from tests.browser.site_pages import FIRST_EXAMPLES, PAGES, SOURCES, page_id
 
 if TYPE_CHECKING:
@@ -69,6 +69,35 @@ def test_page_loads_cleanly(visits: Visits, site: Site, path: str) -> None:
         if not site.is_local(url) and not url.startswith(("data:", "blob:"))
     ]
     assert external == [], "requests to hosts other than the local server"
+
+
+def test_each_visit_starts_as_a_first_visit(visits: Visits, site: Site) -> None:
+    """The visits share one tab (conftest.py: Visits): each page arrives as on a
+    first visit, with the palette and storage a reader left behind gone, and fetches
+    what it fetches in a browser context of its own (but for the favicon, which the
+    browser asks for when it chooses)."""
+    url = site.url("explanation/gradient/")
+    visits.report(url)
+    switch_palette(visits.tab, "slate")  # a reader's choice, kept in local storage
+    visits.tab.evaluate("() => sessionStorage.setItem('left', 'behind')")
+    again = visits.report(url + "?again")
+    assert visits.tab.get_attribute("body", "data-md-color-scheme") == "default"
+    assert visits.tab.evaluate("() => sessionStorage.getItem('left')") is None
+    context = visits.new_context()
+    fresh: list[str] = []
+    context.on("request", lambda request: fresh.append(request.url))
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        page.evaluate("() => document.fonts.ready")
+    finally:
+        context.close()
+
+    def fetched(urls: list[str]) -> set[str]:
+        return {u.split("?")[0] for u in urls if site.is_local(u) and "favicon" not in u}
+
+    assert fetched(again.requests) == fetched(fresh)
+    assert again.console_errors == again.failed_requests == again.bad_responses == []
 
 
 @pytest.mark.parametrize("path", PAGES, ids=page_id)
