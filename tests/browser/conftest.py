@@ -8,9 +8,10 @@
   ``127.0.0.1`` (port 0) in a daemon thread for the whole session.
 * ``browser``: Debian's Chromium (``/usr/bin/chromium``) launched by Python
   Playwright. Playwright never downloads a browser here.
-* ``visits``: loads a page once in a fresh browser context and records what the
-  browser saw (console errors, requests, links, ids, math boxes, fonts); the
-  per-page tests and the link checks share these records.
+* ``visits``: loads a page once, in the worker's one tab emptied first of what a
+  first visit would not find (:class:`Visits`), and records what the browser saw
+  (console errors, requests, links, ids, math boxes, fonts); the per-page tests
+  and the link checks share these records.
 
 Where Chromium or Playwright is missing the tests are skipped with the reason;
 under CI (``CI=true``) that is a failure instead.
