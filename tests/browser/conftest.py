@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from _shared import made_once, shared_figures
@@ -430,10 +430,33 @@ class Visits:
             self._devtools = context.new_cdp_session(self._tab)
         return self._tab
 
-    def _first_visit(self) -> Page:
+    @contextlib.contextmanager
+    def first_visit_tab(
+        self,
+        *,
+        width: int = page_checks.DESKTOP,
+        color_scheme: Literal["light", "dark"] = "light",
+        reduced_motion: Literal["reduce", "no-preference"] = "no-preference",
+    ) -> Iterator[Page]:
+        """The worker's tab as a first visit finds it (:meth:`_first_visit`), for a
+        test that loads its own pages: at a screen ``width``, with the reader's system
+        preferences. A test that listens to a context or routes its requests takes a
+        context of its own (:meth:`new_context`)."""
+        yield self._first_visit(
+            width=width, color_scheme=color_scheme, reduced_motion=reduced_motion
+        )
+
+    def _first_visit(
+        self,
+        *,
+        width: int = page_checks.DESKTOP,
+        color_scheme: Literal["light", "dark"] = "light",
+        reduced_motion: Literal["reduce", "no-preference"] = "no-preference",
+    ) -> Page:
         """The tab, with nothing left of the pages it showed: on a blank page, with
         the site's local and session storage, cookies and every other store of the
-        origin emptied, the HTTP cache cleared and the desktop viewport. (The previous
+        origin emptied, the HTTP cache cleared, the viewport ``width`` wide and the
+        system preferences given (a light palette, motion, by default). (The previous
         page is left first, so that its requests end before the next visit listens.)"""
         tab, devtools = self.tab, self._devtools
         assert devtools is not None
@@ -445,7 +468,8 @@ class Visits:
         devtools.send(
             "Storage.clearDataForOrigin", {"origin": self.site.origin, "storageTypes": "all"}
         )
-        tab.set_viewport_size({"width": page_checks.DESKTOP, "height": page_checks.HEIGHT})
+        tab.set_viewport_size({"width": width, "height": page_checks.HEIGHT})
+        tab.emulate_media(color_scheme=color_scheme, reduced_motion=reduced_motion)
         return tab
 
     def _visit(self, url: str, *, readers: bool) -> PageReport:

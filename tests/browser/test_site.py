@@ -220,10 +220,8 @@ _QUERIES: dict[str, tuple[str, ...]] = {
 
 
 def test_search_finds_the_right_pages(visits: Visits, site: Site) -> None:
-    context = visits.new_context()
     found: dict[str, list[str]] = {}
-    try:
-        page = context.new_page()
+    with visits.first_visit_tab() as page:
         page.goto(site.url(""))
         page.keyboard.press("/")  # Material's shortcut focuses the search box
         for query in _QUERIES:
@@ -232,8 +230,6 @@ def test_search_finds_the_right_pages(visits: Visits, site: Site) -> None:
                 if href not in results:
                     results.append(href)
             found[query] = results
-    finally:
-        context.close()
     misses = []
     for query, pages in _QUERIES.items():
         wanted = [site.url(path) for path in pages]
@@ -361,10 +357,8 @@ PALETTE_PAGES = {
 def test_light_and_dark_palettes(visits: Visits, site: Site, path: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     stem = path.strip("/").replace("/", "-")
-    context = visits.new_context()
     backgrounds: dict[str, str] = {}
-    try:
-        page = context.new_page()
+    with visits.first_visit_tab() as page:
         page.goto(site.url(path))
         for scheme in ("default", "slate"):
             if page.get_attribute("body", "data-md-color-scheme") != scheme:
@@ -382,8 +376,6 @@ def test_light_and_dark_palettes(visits: Visits, site: Site, path: str) -> None:
             backgrounds[scheme] = page.evaluate(
                 "() => getComputedStyle(document.body).backgroundColor"
             )
-    finally:
-        context.close()
     assert backgrounds["default"] != backgrounds["slate"], backgrounds
 
 
@@ -396,9 +388,7 @@ def test_versions_json_lists_both_deployed_versions(site: Site) -> None:
 
 
 def test_version_selector_lists_both_and_switches(visits: Visits, site: Site) -> None:
-    context = visits.new_context()
-    try:
-        page = context.new_page()
+    with visits.first_visit_tab() as page:
         page.goto(site.url("how-to/bits/", version="0.1"))
         page.wait_for_selector(".md-version__current")  # drawn once versions.json is in
         selector = page.locator(".md-version")
@@ -414,18 +404,12 @@ def test_version_selector_lists_both_and_switches(visits: Visits, site: Site) ->
         assert page.locator(".md-version__current").inner_text().strip() == "dev"
         heading = page.locator("article h1").inner_text().strip().rstrip("¶")
         assert heading == "Report results in bits"
-    finally:
-        context.close()
 
 
 def test_root_redirects_to_latest(visits: Visits, site: Site) -> None:
-    context = visits.new_context()
-    try:
-        page = context.new_page()
+    with visits.first_visit_tab() as page:
         page.goto(site.top())
         page.wait_for_url(site.url(""))
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("missing", ["no-such-page/", "dev/how-to/no-such-page/deeper/"])
