@@ -363,7 +363,7 @@ class _Ids(HTMLParser):
 class Visits:
     """Load pages once each and keep the reports. Every page is loaded in the same tab,
     emptied first of all that a first-time visitor's browser would not hold
-    (:meth:`_first_visit`): a new browser context per page gave the same requests and
+    (:meth:`first_visit`): a new browser context per page gave the same requests and
     readings, for about a second more of CPU a page (a new renderer process and its
     set-up); test_site.py checks that a visit fetches what a fresh context does."""
 
@@ -430,23 +430,7 @@ class Visits:
             self._devtools = context.new_cdp_session(self._tab)
         return self._tab
 
-    @contextlib.contextmanager
-    def first_visit_tab(
-        self,
-        *,
-        width: int = page_checks.DESKTOP,
-        color_scheme: Literal["light", "dark"] = "light",
-        reduced_motion: Literal["reduce", "no-preference"] = "no-preference",
-    ) -> Iterator[Page]:
-        """The worker's tab as a first visit finds it (:meth:`_first_visit`), for a
-        test that loads its own pages: at a screen ``width``, with the reader's system
-        preferences. A test that listens to a context or routes its requests takes a
-        context of its own (:meth:`new_context`)."""
-        yield self._first_visit(
-            width=width, color_scheme=color_scheme, reduced_motion=reduced_motion
-        )
-
-    def _first_visit(
+    def first_visit(
         self,
         *,
         width: int = page_checks.DESKTOP,
@@ -457,7 +441,10 @@ class Visits:
         the site's local and session storage, cookies and every other store of the
         origin emptied, the HTTP cache cleared, the viewport ``width`` wide and the
         system preferences given (a light palette, motion, by default). (The previous
-        page is left first, so that its requests end before the next visit listens.)"""
+        page is left first, so that its requests end before the next visit listens.)
+        Every visit starts here, and so may a test that loads its own pages; a test
+        that listens to a context or routes its requests takes a context of its own
+        (:meth:`new_context`)."""
         tab, devtools = self.tab, self._devtools
         assert devtools is not None
         if tab.url.startswith(self.site.origin):
@@ -474,7 +461,7 @@ class Visits:
 
     def _visit(self, url: str, *, readers: bool) -> PageReport:
         report = PageReport(url=url, read_for_readers=readers)
-        page = self._first_visit()
+        page = self.first_visit()
         context = page.context
 
         def on_console(message: ConsoleMessage) -> None:

@@ -13,8 +13,6 @@ the rest see the same document in both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,16 +37,15 @@ if TYPE_CHECKING:
 MIN_FIGURE_TEXT = {DESKTOP: 11.0, PHONE: 9.0}
 
 
-@contextmanager
 def _open(
     visits: Visits, site: Site, path: str, *, width: int, scheme: Literal["light", "dark"]
-) -> Iterator[Page]:
+) -> Page:
     """The page at ``path`` loaded as on a first visit, with the system palette
     ``scheme``."""
-    with visits.first_visit_tab(width=width, color_scheme=scheme) as page:
-        page.goto(site.url(path), wait_until="load")
-        page.evaluate("() => document.fonts.ready")
-        yield page
+    page = visits.first_visit(width=width, color_scheme=scheme)
+    page.goto(site.url(path), wait_until="load")
+    page.evaluate("() => document.fonts.ready")
+    return page
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -105,16 +102,16 @@ def test_no_serious_accessibility_violations(readings: Readings, path: str, sche
 def test_a_dark_system_palette_gets_the_dark_palette(visits: Visits, site: Site, path: str) -> None:
     """The per-page checks switch palettes with the toggle; a reader whose system is
     set to dark gets the dark palette on loading a page."""
-    with _open(visits, site, path, width=DESKTOP, scheme="dark") as page:
-        assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+    page = _open(visits, site, path, width=DESKTOP, scheme="dark")
+    assert page.get_attribute("body", "data-md-color-scheme") == "slate"
 
 
 def test_the_accessibility_check_catches_a_violation(visits: Visits, site: Site) -> None:
     """The check above fails when contrast is too low: the same run on a page whose
     text is made light grey on white finds color-contrast violations."""
-    with _open(visits, site, "how-to/bits/", width=DESKTOP, scheme="light") as page:
-        page.add_style_tag(content=".md-typeset p { color: #b8b8b8 !important; }")
-        found = violations(page, visits.axe)
+    page = _open(visits, site, "how-to/bits/", width=DESKTOP, scheme="light")
+    page.add_style_tag(content=".md-typeset p { color: #b8b8b8 !important; }")
+    found = violations(page, visits.axe)
     assert "color-contrast" in {v["id"] for v in found}
     # ... and names the elements (axe's second run, with selectors).
     assert all(node["target"] for v in found for node in v["nodes"])
@@ -124,16 +121,16 @@ def test_the_dark_palette_gets_every_colour_rule(visits: Visits, site: Site) -> 
     """The dark-palette loads run only COLOUR_RULES: those are all the rules of the
     checked WCAG tags that axe-core files under colour, and they catch low contrast in
     the dark palette."""
-    with _open(visits, site, "how-to/bits/", width=DESKTOP, scheme="dark") as page:
-        page.add_script_tag(content=visits.axe)
-        colour = page.evaluate(
-            """(tags) => axe.getRules(tags)
-                 .filter((rule) => rule.tags.includes("cat.color"))
-                 .map((rule) => rule.ruleId)""",
-            AXE_TAGS,
-        )
-        page.add_style_tag(content=".md-typeset p { color: #3a3a3a !important; }")
-        found = {v["id"] for v in violations(page, visits.axe, COLOUR_RULES)}
+    page = _open(visits, site, "how-to/bits/", width=DESKTOP, scheme="dark")
+    page.add_script_tag(content=visits.axe)
+    colour = page.evaluate(
+        """(tags) => axe.getRules(tags)
+             .filter((rule) => rule.tags.includes("cat.color"))
+             .map((rule) => rule.ruleId)""",
+        AXE_TAGS,
+    )
+    page.add_style_tag(content=".md-typeset p { color: #3a3a3a !important; }")
+    found = {v["id"] for v in violations(page, visits.axe, COLOUR_RULES)}
     assert sorted(colour) == sorted(COLOUR_RULES)
     assert "color-contrast" in found
 
@@ -162,15 +159,15 @@ _FOCUS = """() => {
 def test_keyboard_reaches_every_control_with_a_visible_focus_ring(
     visits: Visits, site: Site
 ) -> None:
-    with _open(visits, site, "explanation/gradient/", width=DESKTOP, scheme="light") as page:
-        seen: dict[str, dict[str, Any]] = {}
-        for _ in range(400):
-            page.keyboard.press("Tab")
-            focus = page.evaluate(_FOCUS)
-            if focus["kind"] and focus["kind"] not in seen:
-                seen[focus["kind"]] = focus
-            if len(seen) == 4:
-                break
+    page = _open(visits, site, "explanation/gradient/", width=DESKTOP, scheme="light")
+    seen: dict[str, dict[str, Any]] = {}
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(_FOCUS)
+        if focus["kind"] and focus["kind"] not in seen:
+            seen[focus["kind"]] = focus
+        if len(seen) == 4:
+            break
     assert set(seen) == {"search", "palette", "copy", "notebook"}, seen
     for kind, focus in seen.items():
         assert focus["visible"], f"{kind}: focused but not visible"
@@ -192,9 +189,9 @@ def test_figures_and_formulas_have_text_alternatives(readings: Readings, path: s
 
 
 def test_reduced_motion_is_respected(visits: Visits, site: Site) -> None:
-    with visits.first_visit_tab(reduced_motion="reduce") as page:
-        page.goto(site.url(""))
-        duration = page.evaluate(
-            "() => getComputedStyle(document.querySelector('.md-header')).transitionDuration"
-        )
+    page = visits.first_visit(reduced_motion="reduce")
+    page.goto(site.url(""))
+    duration = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.md-header')).transitionDuration"
+    )
     assert all(float(d.rstrip("ms")) <= 0.01 for d in duration.split(","))

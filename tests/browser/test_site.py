@@ -221,15 +221,15 @@ _QUERIES: dict[str, tuple[str, ...]] = {
 
 def test_search_finds_the_right_pages(visits: Visits, site: Site) -> None:
     found: dict[str, list[str]] = {}
-    with visits.first_visit_tab() as page:
-        page.goto(site.url(""))
-        page.keyboard.press("/")  # Material's shortcut focuses the search box
-        for query in _QUERIES:
-            results = []  # pages, best first, each once (a page's sections follow it)
-            for href in _search(page, query):
-                if href not in results:
-                    results.append(href)
-            found[query] = results
+    page = visits.first_visit()
+    page.goto(site.url(""))
+    page.keyboard.press("/")  # Material's shortcut focuses the search box
+    for query in _QUERIES:
+        results = []  # pages, best first, each once (a page's sections follow it)
+        for href in _search(page, query):
+            if href not in results:
+                results.append(href)
+        found[query] = results
     misses = []
     for query, pages in _QUERIES.items():
         wanted = [site.url(path) for path in pages]
@@ -358,24 +358,22 @@ def test_light_and_dark_palettes(visits: Visits, site: Site, path: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     stem = path.strip("/").replace("/", "-")
     backgrounds: dict[str, str] = {}
-    with visits.first_visit_tab() as page:
-        page.goto(site.url(path))
-        for scheme in ("default", "slate"):
-            if page.get_attribute("body", "data-md-color-scheme") != scheme:
-                # The toggle shows the button of the *other* palette.
-                page.locator("label.md-header__button[for^=__palette]:visible").click()
-                page.wait_for_function(
-                    "(s) => document.body.getAttribute('data-md-color-scheme') === s", arg=scheme
-                )
-            page.evaluate("() => document.fonts.ready")
-            target = page.locator(PALETTE_PAGES[path])
-            target.evaluate("(el) => el.scrollIntoView({block: 'center'})")
-            assert target.bounding_box() is not None
-            # Finish CSS transitions first: scrolling starts the header's title swap.
-            page.screenshot(path=SCREENSHOTS / f"{stem}-{scheme}.png", animations="disabled")
-            backgrounds[scheme] = page.evaluate(
-                "() => getComputedStyle(document.body).backgroundColor"
+    page = visits.first_visit()
+    page.goto(site.url(path))
+    for scheme in ("default", "slate"):
+        if page.get_attribute("body", "data-md-color-scheme") != scheme:
+            # The toggle shows the button of the *other* palette.
+            page.locator("label.md-header__button[for^=__palette]:visible").click()
+            page.wait_for_function(
+                "(s) => document.body.getAttribute('data-md-color-scheme') === s", arg=scheme
             )
+        page.evaluate("() => document.fonts.ready")
+        target = page.locator(PALETTE_PAGES[path])
+        target.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+        assert target.bounding_box() is not None
+        # Finish CSS transitions first: scrolling starts the header's title swap.
+        page.screenshot(path=SCREENSHOTS / f"{stem}-{scheme}.png", animations="disabled")
+        backgrounds[scheme] = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert backgrounds["default"] != backgrounds["slate"], backgrounds
 
 
@@ -388,28 +386,28 @@ def test_versions_json_lists_both_deployed_versions(site: Site) -> None:
 
 
 def test_version_selector_lists_both_and_switches(visits: Visits, site: Site) -> None:
-    with visits.first_visit_tab() as page:
-        page.goto(site.url("how-to/bits/", version="0.1"))
-        page.wait_for_selector(".md-version__current")  # drawn once versions.json is in
-        selector = page.locator(".md-version")
-        assert selector.count() == 1, "exactly one version selector (Material's, not mike's)"
-        assert page.locator("#version-selector").count() == 0
-        assert page.locator(".md-version__current").inner_text().strip() == "0.1"
-        selector.hover()
-        links = page.locator(".md-version__link")
-        names = [links.nth(i).inner_text().strip() for i in range(links.count())]
-        assert names == ["dev", "0.1"], names
-        page.locator(".md-version__link", has_text="dev").first.click()
-        page.wait_for_url(site.url("how-to/bits/", version="dev"))
-        assert page.locator(".md-version__current").inner_text().strip() == "dev"
-        heading = page.locator("article h1").inner_text().strip().rstrip("¶")
-        assert heading == "Report results in bits"
+    page = visits.first_visit()
+    page.goto(site.url("how-to/bits/", version="0.1"))
+    page.wait_for_selector(".md-version__current")  # drawn once versions.json is in
+    selector = page.locator(".md-version")
+    assert selector.count() == 1, "exactly one version selector (Material's, not mike's)"
+    assert page.locator("#version-selector").count() == 0
+    assert page.locator(".md-version__current").inner_text().strip() == "0.1"
+    selector.hover()
+    links = page.locator(".md-version__link")
+    names = [links.nth(i).inner_text().strip() for i in range(links.count())]
+    assert names == ["dev", "0.1"], names
+    page.locator(".md-version__link", has_text="dev").first.click()
+    page.wait_for_url(site.url("how-to/bits/", version="dev"))
+    assert page.locator(".md-version__current").inner_text().strip() == "dev"
+    heading = page.locator("article h1").inner_text().strip().rstrip("¶")
+    assert heading == "Report results in bits"
 
 
 def test_root_redirects_to_latest(visits: Visits, site: Site) -> None:
-    with visits.first_visit_tab() as page:
-        page.goto(site.top())
-        page.wait_for_url(site.url(""))
+    page = visits.first_visit()
+    page.goto(site.top())
+    page.wait_for_url(site.url(""))
 
 
 @pytest.mark.parametrize("missing", ["no-such-page/", "dev/how-to/no-such-page/deeper/"])
